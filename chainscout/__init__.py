@@ -1,0 +1,1 @@
+"""chainscout: graph-centric knowledge service for industry chains and industrial parks."""

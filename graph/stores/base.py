@@ -1,0 +1,116 @@
+"""The small interface every graph store implements, and the store-neutral values it returns.
+
+Query modules see only this: Cypher text in, plain Python rows out, with nodes, relationships and
+paths converted to :class:`GraphNode`, :class:`GraphRelationship` and :class:`GraphPath` so results
+compare equal across stores. Nodes are identified by ``Label:key`` from the graph model, never by a
+store's internal id, which differs between stores and between loads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ..model import GraphModel
+
+
+class StoreError(Exception):
+    """A query failed for a reason the caller should see (bad query, constraint, refused write)."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be reached now; the API turns this into 503."""
+
+
+class ReadOnlyViolation(StoreError):
+    """A read-only query tried to write; refused by the store itself."""
+
+
+class QueryTimeout(StoreError):
+    """The store stopped the query at its time limit."""
+
+
+@dataclass(frozen=True)
+class GraphNode:
+    ref: str  # "Label:key"
+    labels: tuple[str, ...]
+    properties: Mapping[str, Any] = field(hash=False, compare=False)
+
+    @property
+    def label(self) -> str:
+        return self.ref.split(":", 1)[0]
+
+    @property
+    def key(self) -> str:
+        return self.ref.split(":", 1)[1]
+
+
+@dataclass(frozen=True)
+class GraphRelationship:
+    type: str
+    start: str  # node ref
+    end: str  # node ref
+    properties: Mapping[str, Any] = field(hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class GraphPath:
+    nodes: tuple[GraphNode, ...]
+    relationships: tuple[GraphRelationship, ...]
+
+    def __len__(self) -> int:
+        return len(self.relationships)
+
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    rows: list[Row]
+
+
+class GraphStore(Protocol):
+    """What a store must offer. Kept small so another engine can be added later."""
+
+    name: str
+    model: GraphModel
+
+    def read(
+        self, cypher: str, params: Mapping[str, Any] | None = None, *, timeout_s: float | None = None
+    ) -> list[Row]:
+        """Run a read-only query in the store's read-only mode (writes are refused by the store)."""
+        ...
+
+    def write(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        """Run a write in one transaction, retrying transient failures."""
+        ...
+
+    def apply_schema(self) -> list[str]:
+        """Create the model's constraints and indexes; return what was newly created."""
+        ...
+
+    def ping(self) -> None:
+        """Raise :class:`StoreUnavailable` when the store does not answer."""
+        ...
+
+    def clear(self) -> None:
+        """Delete every node and relationship (tests, demo rebuilds)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def node_ref(model: GraphModel, labels: tuple[str, ...], properties: Mapping[str, Any]) -> str:
+    """``Label:key`` for the first model label the node carries."""
+    for label in labels:
+        if label in model.labels:
+            key = properties.get(model.key_of(label))
+            return f"{label}:{key}"
+    return f"{labels[0] if labels else '?'}:?"
+
+
+def public_properties(properties: Mapping[str, Any]) -> dict[str, Any]:
+    """Drop loader bookkeeping (``_hash``, ``_snapshot``, ``_source``) from what users see."""
+    return {k: v for k, v in properties.items() if not k.startswith("_")}

@@ -1,0 +1,82 @@
+"""Every difference between Neo4j 5 and FalkorDB that chainscout depends on, in one place.
+
+Query files are written once, in the Cypher both stores accept. The rules that keep them portable:
+
+* **Relationship reuse.** Neo4j never binds one relationship twice in a MATCH pattern; FalkorDB does.
+  Peer patterns such as ``(a)-[:LOCATED_IN]->(p)<-[:LOCATED_IN]-(b)`` therefore say ``WHERE b <> a``.
+* **Shortest paths.** FalkorDB has only directed ``shortestPath`` and only in WITH/RETURN. Queries
+  that need undirected shortest paths expand bounded variable-length patterns and order by length.
+* **Distances.** Neo4j has ``point.distance``, FalkorDB ``distance``. Queries use a bounding box on
+  plain ``lat``/``lng`` floats and exact geodesic distance is computed in Python with geopy.
+* **Counting parallel relationships.** FalkorDB undercounts unnamed parallel relationships: always
+  name the relationship variable you count.
+* **Numbers.** FalkorDB returns ``sum`` of integers as a float and formats ``toString(1.5)`` as
+  ``1.500000``: cast in Python, never compare formatted numbers.
+* **Existential subqueries.** FalkorDB lacks ``COUNT {…}`` and ``EXISTS {…}``; use pattern
+  predicates ``WHERE (n)-->()`` or pattern comprehensions ``size([(n)-->(m) | m])``.
+* **Schema.** Neo4j creates constraints and indexes with ``IF NOT EXISTS``; FalkorDB has no such
+  clause (creating an existing index is an error) and unique constraints are the
+  ``GRAPH.CONSTRAINT CREATE`` command, which needs an exact-match index first.
+* **Read-only mode.** Neo4j refuses writes in a READ-mode transaction; FalkorDB refuses them in
+  ``GRAPH.RO_QUERY``. ``EXPLAIN`` of a write on FalkorDB executes it, so it is never used as a check.
+* **Missing parameters** make FalkorDB match nothing silently: the query loader checks that every
+  parameter a query names is supplied.
+
+When a query cannot be written portably, a store-specific variant sits beside it as
+``<name>.<store>.cypher`` (``QUERY_VARIANT_SUFFIX``) with the same header and parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..model import GraphModel
+
+
+def query_variant_suffix(store_name: str) -> str:
+    return f".{store_name}.cypher"
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    label: str
+    prop: str
+    unique: bool
+
+    @property
+    def name(self) -> str:
+        kind = "unique" if self.unique else "idx"
+        return f"{self.label.lower()}_{self.prop}_{kind}"
+
+
+def index_specs(model: GraphModel) -> list[IndexSpec]:
+    """The model's key constraints and property indexes, store-neutral."""
+    specs: list[IndexSpec] = []
+    for node in model.nodes:
+        specs.append(IndexSpec(node.label, node.key, unique=True))
+        specs.extend(IndexSpec(node.label, prop, unique=False) for prop in node.indexed_properties)
+    return specs
+
+
+def neo4j_schema_statements(model: GraphModel) -> list[str]:
+    statements = []
+    for spec in index_specs(model):
+        if spec.unique:
+            statements.append(
+                f"CREATE CONSTRAINT {spec.name} IF NOT EXISTS "
+                f"FOR (n:{spec.label}) REQUIRE n.{spec.prop} IS UNIQUE"
+            )
+        else:
+            statements.append(
+                f"CREATE INDEX {spec.name} IF NOT EXISTS FOR (n:{spec.label}) ON (n.{spec.prop})"
+            )
+    return statements
+
+
+def falkordb_index_statement(spec: IndexSpec) -> str:
+    return f"CREATE INDEX FOR (n:{spec.label}) ON (n.{spec.prop})"
+
+
+def falkordb_constraint_command(graph: str, spec: IndexSpec) -> tuple[str, ...]:
+    return ("GRAPH.CONSTRAINT", "CREATE", graph, "UNIQUE", "NODE", spec.label, "PROPERTIES", "1",
+            spec.prop)

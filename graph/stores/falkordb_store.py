@@ -1,0 +1,200 @@
+"""FalkorDB, the embedded default: a supervised child process reached over a private socket."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+import redis
+from falkordb import Edge, FalkorDB, Node, Path
+
+from ..model import GraphModel, graph_model
+from .base import (
+    GraphNode,
+    GraphPath,
+    GraphRelationship,
+    QueryTimeout,
+    ReadOnlyViolation,
+    Row,
+    StoreError,
+    StoreUnavailable,
+    node_ref,
+)
+from .dialect import falkordb_constraint_command, falkordb_index_statement, index_specs
+
+_WRITE_RETRIES = 3
+
+
+class Supervisor(Protocol):
+    """The part of the embedded server process the store needs: restart it when it died."""
+
+    def ensure_alive(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class FalkorDBStore:
+    name = "falkordb"
+
+    def __init__(
+        self,
+        client: FalkorDB,
+        graph: str = "chainscout",
+        *,
+        model: GraphModel | None = None,
+        supervisor: Supervisor | None = None,
+    ) -> None:
+        self.model = model or graph_model()
+        self.graph_name = graph
+        self._client = client
+        self._graph = client.select_graph(graph)
+        self._supervisor = supervisor
+        # A read on a graph that does not exist yet is an error in FalkorDB, not an empty result.
+        self.write("RETURN 1")
+
+    # -- queries -------------------------------------------------------------------------------
+    def read(
+        self, cypher: str, params: Mapping[str, Any] | None = None, *, timeout_s: float | None = None
+    ) -> list[Row]:
+        timeout_ms = int(timeout_s * 1000) if timeout_s else None
+        try:
+            result = self._graph.ro_query(cypher, dict(params or {}), timeout=timeout_ms)
+        except Exception as exc:  # noqa: BLE001 - mapped to store-neutral errors
+            raise self._mapped(exc) from exc
+        return self._rows(result.header, result.result_set)
+
+    def write(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        """Writes here are idempotent upserts, so a retry after a lost connection is safe."""
+        for attempt in range(_WRITE_RETRIES):
+            try:
+                result = self._graph.query(cypher, dict(params or {}))
+                return self._rows(result.header, result.result_set)
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                if attempt == _WRITE_RETRIES - 1 or self._supervisor is None:
+                    raise self._mapped(exc) from exc
+                time.sleep(0.2 * (attempt + 1))
+                self._supervisor.ensure_alive()
+            except Exception as exc:  # noqa: BLE001
+                raise self._mapped(exc) from exc
+        raise StoreUnavailable("FalkorDB write failed")  # pragma: no cover - loop always returns
+
+    def apply_schema(self) -> list[str]:
+        existing = self._existing_indexes()
+        constraints = self._existing_constraints()
+        created: list[str] = []
+        for spec in index_specs(self.model):
+            if (spec.label, spec.prop) not in existing:
+                self.write(falkordb_index_statement(spec))
+                created.append(spec.name)
+            if spec.unique and (spec.label, spec.prop) not in constraints:
+                self._command(*falkordb_constraint_command(self.graph_name, spec))
+                created.append(f"{spec.name}_constraint")
+        self._await_constraints()
+        return created
+
+    def ping(self) -> None:
+        try:
+            self._client.connection.ping()
+        except Exception as exc:  # noqa: BLE001
+            raise self._mapped(exc) from exc
+
+    def clear(self) -> None:
+        while True:
+            rows = self.write("MATCH (n) WITH n LIMIT 50000 DETACH DELETE n RETURN count(n) AS n")
+            if not rows or int(rows[0]["n"]) == 0:
+                return
+
+    def close(self) -> None:
+        self._client.connection.close()
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _command(self, *args: str) -> Any:
+        try:
+            return self._client.connection.execute_command(*args)
+        except Exception as exc:  # noqa: BLE001
+            raise self._mapped(exc) from exc
+
+    def _existing_indexes(self) -> set[tuple[str, str]]:
+        found: set[tuple[str, str]] = set()
+        for row in self.read("CALL db.indexes() YIELD label, properties, entitytype "
+                             "RETURN label, properties, entitytype"):
+            if row["entitytype"] == "NODE":
+                found.update((row["label"], prop) for prop in row["properties"])
+        return found
+
+    def _existing_constraints(self) -> set[tuple[str, str]]:
+        rows = self.read("CALL db.constraints() YIELD type, label, properties "
+                         "RETURN type, label, properties")
+        return {(r["label"], r["properties"][0]) for r in rows if r["type"] == "UNIQUE"}
+
+    def _await_constraints(self, timeout_s: float = 300.0) -> None:
+        """Constraint creation is asynchronous in FalkorDB: wait until none is pending."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            rows = self.read("CALL db.constraints() YIELD status RETURN status")
+            failed = [r for r in rows if r["status"] == "FAILED"]
+            if failed:
+                raise StoreError("a unique constraint failed to build: duplicate keys in the graph")
+            if all(r["status"] == "OPERATIONAL" for r in rows):
+                return
+            time.sleep(0.05)
+        raise StoreError("unique constraints still pending after 300 s")
+
+    def _mapped(self, exc: Exception) -> StoreError:
+        message = str(exc)
+        if isinstance(exc, StoreError):
+            return exc
+        if isinstance(exc, redis.ConnectionError | redis.TimeoutError | ConnectionError):
+            return StoreUnavailable(f"the embedded FalkorDB store is not reachable: {message}")
+        if "read-only" in message or "RO_QUERY" in message:
+            return ReadOnlyViolation(f"write refused in read-only mode: {message}")
+        if "timed out" in message.lower() or "timeout" in message.lower():
+            return QueryTimeout(f"query stopped at its time limit: {message}")
+        return StoreError(message)
+
+    def _rows(self, header: list[Any], result_set: list[list[Any]]) -> list[Row]:
+        names = [_column_name(col) for col in header]
+        return [
+            {name: self._value(value) for name, value in zip(names, row, strict=True)}
+            for row in result_set
+        ]
+
+    def _value(self, value: Any) -> Any:
+        if isinstance(value, Path):
+            nodes = tuple(self._node(n) for n in value.nodes())
+            by_id = {n.id: ref.ref for n, ref in zip(value.nodes(), nodes, strict=True)}
+            rels = tuple(self._edge(e, by_id) for e in value.edges())
+            return GraphPath(nodes, rels)
+        if isinstance(value, Node):
+            return self._node(value)
+        if isinstance(value, Edge):
+            return self._edge(value, {})
+        if isinstance(value, list):
+            return [self._value(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self._value(v) for k, v in value.items()}
+        return value
+
+    def _node(self, node: Node) -> GraphNode:
+        labels = tuple(sorted(node.labels or ()))
+        props = dict(node.properties)
+        return GraphNode(node_ref(self.model, labels, props), labels, props)
+
+    def _edge(self, edge: Edge, refs: Mapping[int, str]) -> GraphRelationship:
+        def end(node: Any) -> str:
+            if isinstance(node, Node):
+                return refs.get(node.id) or self._node(node).ref
+            return refs.get(node, f"#{node}")
+
+        return GraphRelationship(
+            str(edge.relation), end(edge.src_node), end(edge.dest_node), dict(edge.properties)
+        )
+
+
+def _column_name(col: Any) -> str:
+    # The compact header is a list of [type, name] pairs.
+    if isinstance(col, list | tuple):
+        name = col[1]
+        return name.decode() if isinstance(name, bytes) else str(name)
+    return str(col)

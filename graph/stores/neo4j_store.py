@@ -1,0 +1,176 @@
+"""Neo4j through the official driver: a single server, a cluster or Aura, by URI."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import neo4j
+from neo4j import Query
+from neo4j import exceptions as neo4j_errors
+from neo4j import graph as neo4j_graph
+
+from ..model import GraphModel, graph_model
+from .base import (
+    GraphNode,
+    GraphPath,
+    GraphRelationship,
+    QueryTimeout,
+    ReadOnlyViolation,
+    Row,
+    StoreError,
+    StoreUnavailable,
+    node_ref,
+)
+from .dialect import neo4j_schema_statements
+
+_READ_ONLY_CODES = (
+    "Neo.ClientError.Statement.AccessMode",
+    "Neo.ClientError.Security.Forbidden",
+)
+_TIMEOUT_CODES = (
+    "Neo.ClientError.Transaction.TransactionTimedOut",
+    "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration",
+)
+
+
+class Neo4jStore:
+    name = "neo4j"
+
+    def __init__(
+        self,
+        uri: str,
+        user: str,
+        password: str,
+        *,
+        database: str | None = None,
+        model: GraphModel | None = None,
+        max_pool_size: int = 50,
+        connection_timeout_s: float = 5.0,
+    ) -> None:
+        self.model = model or graph_model()
+        self.database = database
+        self._driver = neo4j.GraphDatabase.driver(
+            uri,
+            auth=(user, password),
+            max_connection_pool_size=max_pool_size,
+            connection_timeout=connection_timeout_s,
+            connection_acquisition_timeout=connection_timeout_s * 2,
+            max_transaction_retry_time=15.0,
+        )
+
+    # -- queries -------------------------------------------------------------------------------
+    def read(
+        self, cypher: str, params: Mapping[str, Any] | None = None, *, timeout_s: float | None = None
+    ) -> list[Row]:
+        query = Query(cypher, timeout=timeout_s)  # type: ignore[call-overload]
+
+        def work(tx: neo4j.ManagedTransaction) -> list[Row]:
+            result = tx.run(query, dict(params or {}))
+            return [self._row(record) for record in result]
+
+        with self._errors(), self._session(neo4j.READ_ACCESS) as session:
+            return session.execute_read(work)
+
+    def write(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        def work(tx: neo4j.ManagedTransaction) -> list[Row]:
+            result = tx.run(cypher, dict(params or {}))  # type: ignore[arg-type]
+            return [self._row(record) for record in result]
+
+        with self._errors(), self._session(neo4j.WRITE_ACCESS) as session:
+            return session.execute_write(work)
+
+    def apply_schema(self) -> list[str]:
+        before = self._schema_names()
+        for statement in neo4j_schema_statements(self.model):
+            self.write(statement)
+        self.write("CALL db.awaitIndexes(300)")
+        return sorted(self._schema_names() - before)
+
+    def ping(self) -> None:
+        with self._errors():
+            self._driver.verify_connectivity()
+
+    def clear(self) -> None:
+        while True:
+            rows = self.write("MATCH (n) WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n")
+            if not rows or int(rows[0]["n"]) == 0:
+                return
+
+    def close(self) -> None:
+        self._driver.close()
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _session(self, mode: str) -> neo4j.Session:
+        return self._driver.session(database=self.database, default_access_mode=mode)
+
+    def _schema_names(self) -> set[str]:
+        rows = self.read("SHOW CONSTRAINTS YIELD name RETURN name UNION SHOW INDEXES YIELD name "
+                         "RETURN name")
+        return {str(r["name"]) for r in rows}
+
+    def _errors(self) -> _ErrorMapper:
+        return _ErrorMapper()
+
+    def _row(self, record: neo4j.Record) -> Row:
+        return {key: self._value(value) for key, value in record.items()}
+
+    def _value(self, value: Any) -> Any:
+        if isinstance(value, neo4j_graph.Path):
+            nodes = tuple(self._node(n) for n in value.nodes)
+            by_id = {n.element_id: ref.ref for n, ref in zip(value.nodes, nodes, strict=True)}
+            rels = tuple(self._relationship(r, by_id) for r in value.relationships)
+            return GraphPath(nodes, rels)
+        if isinstance(value, neo4j_graph.Node):
+            return self._node(value)
+        if isinstance(value, neo4j_graph.Relationship):
+            return self._relationship(value, {})
+        if isinstance(value, list):
+            return [self._value(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self._value(v) for k, v in value.items()}
+        return value
+
+    def _node(self, node: neo4j_graph.Node) -> GraphNode:
+        labels = tuple(sorted(node.labels))
+        props = dict(node.items())
+        return GraphNode(node_ref(self.model, labels, props), labels, props)
+
+    def _relationship(
+        self, rel: neo4j_graph.Relationship, refs: Mapping[str, str]
+    ) -> GraphRelationship:
+        start, end = rel.start_node, rel.end_node
+        start_ref = refs.get(start.element_id) if start is not None else None
+        end_ref = refs.get(end.element_id) if end is not None else None
+        if start_ref is None and start is not None and start.labels:
+            start_ref = self._node(start).ref
+        if end_ref is None and end is not None and end.labels:
+            end_ref = self._node(end).ref
+        return GraphRelationship(
+            str(rel.type), start_ref or "?", end_ref or "?", dict(rel.items())
+        )
+
+
+class _ErrorMapper:
+    """Turns driver exceptions into the store-neutral ones the API understands."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: Any) -> None:
+        if exc is None:
+            return
+        if isinstance(exc, neo4j_errors.ServiceUnavailable | neo4j_errors.SessionExpired):
+            raise StoreUnavailable(f"Neo4j is not reachable: {exc}") from exc
+        if isinstance(exc, neo4j_errors.AuthError):
+            raise StoreUnavailable(f"Neo4j refused the credentials: {exc.message}") from exc
+        if isinstance(exc, neo4j_errors.Neo4jError):
+            code = exc.code or ""
+            if code in _READ_ONLY_CODES or "read access mode" in (exc.message or ""):
+                raise ReadOnlyViolation(f"write refused in read-only mode: {exc.message}") from exc
+            if code in _TIMEOUT_CODES or "timed out" in (exc.message or "").lower():
+                raise QueryTimeout(f"query stopped at its time limit: {exc.message}") from exc
+            raise StoreError(f"{code}: {exc.message}") from exc
+        if isinstance(exc, neo4j_errors.DriverError):
+            raise StoreUnavailable(f"Neo4j driver error: {exc}") from exc

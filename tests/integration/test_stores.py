@@ -1,0 +1,88 @@
+"""The model → schema → upsert path on both real stores, and their shared behaviour."""
+
+from __future__ import annotations
+
+import pytest
+
+from chainscout.graph.model import graph_model
+from chainscout.graph.stores.base import GraphPath, GraphStore, ReadOnlyViolation
+from chainscout.graph.upsert import node_row, node_upsert, relationship_row, relationship_upsert
+
+MODEL = graph_model()
+
+
+def _load(store: GraphStore, snapshot: str = "s1", capital: float = 100.0) -> list[dict[str, int]]:
+    ent = MODEL.node("Enterprise")
+    park = MODEL.node("Park")
+    located = MODEL.relationship("LOCATED_IN", "Enterprise", "Park")
+    rows = [
+        node_row(ent, {"uscc": f"E{i}", "name": f"企业{i}", "registered_capital": capital,
+                       "tags": ["high_tech"]}, snapshot=snapshot, source="test")
+        for i in range(3)
+    ]
+    counts = []
+    counts += store.write(node_upsert(ent).cypher, {"rows": rows})
+    counts += store.write(node_upsert(park).cypher, {"rows": [
+        node_row(park, {"park_id": "P1", "name": "张江", "lat": 31.2, "lng": 121.6},
+                 snapshot=snapshot, source="test")]})
+    counts += store.write(relationship_upsert(MODEL, located).cypher, {"rows": [
+        relationship_row(located, f"E{i}", "P1", {"since": "2020-01-01"}, snapshot=snapshot,
+                         source="test") for i in range(3)]})
+    return [{k: int(v) for k, v in c.items()} for c in counts]
+
+
+def test_schema_is_created_from_the_model_once(store: GraphStore) -> None:
+    first = store.apply_schema()
+    assert len(first) >= len(MODEL.nodes)
+    assert store.apply_schema() == []
+
+
+def test_unique_key_is_enforced(store: GraphStore) -> None:
+    store.apply_schema()
+    store.write("CREATE (:Park {park_id: 'dup'})")
+    with pytest.raises(Exception):  # noqa: B017 - each store words its violation differently
+        store.write("CREATE (:Park {park_id: 'dup'})")
+
+
+def test_upsert_is_idempotent_and_reports_changes(store: GraphStore) -> None:
+    store.apply_schema()
+    first = _load(store)
+    assert [c["created"] for c in first] == [3, 1, 3]
+    again = _load(store)
+    assert all(c["touched"] == 0 for c in again), again
+    changed = _load(store, capital=200.0)
+    assert changed[0] == {"created": 0, "updated": 3, "touched": 3}
+    counts = store.read("MATCH (n) WITH count(n) AS nodes MATCH ()-[r]->() "
+                        "RETURN nodes, count(r) AS rels")
+    assert counts == [{"nodes": 4, "rels": 3}]
+
+
+def test_newer_snapshot_restamps_without_counting_a_change(store: GraphStore) -> None:
+    store.apply_schema()
+    _load(store, snapshot="s1")
+    restamped = _load(store, snapshot="s2")
+    assert restamped[0] == {"created": 0, "updated": 0, "touched": 3}
+
+
+def test_read_mode_refuses_writes(store: GraphStore) -> None:
+    with pytest.raises(ReadOnlyViolation):
+        store.read("CREATE (:Park {park_id: 'x'})")
+    assert store.read("MATCH (p:Park {park_id: 'x'}) RETURN count(p) AS n") == [{"n": 0}]
+
+
+def test_paths_come_back_store_neutral(store: GraphStore) -> None:
+    store.apply_schema()
+    _load(store)
+    rows = store.read(
+        "MATCH p = (a:Enterprise {uscc: 'E0'})-[r1:LOCATED_IN]->(:Park)<-[r2:LOCATED_IN]-"
+        "(b:Enterprise) WHERE b <> a RETURN p, b.uscc AS peer ORDER BY peer"
+    )
+    assert [r["peer"] for r in rows] == ["E1", "E2"]
+    path = rows[0]["p"]
+    assert isinstance(path, GraphPath)
+    assert [n.ref for n in path.nodes] == ["Enterprise:E0", "Park:P1", "Enterprise:E1"]
+    assert [(r.type, r.start, r.end) for r in path.relationships] == [
+        ("LOCATED_IN", "Enterprise:E0", "Park:P1"),
+        ("LOCATED_IN", "Enterprise:E1", "Park:P1"),
+    ]
+    assert path.nodes[1].properties["name"] == "张江"
