@@ -1,0 +1,87 @@
+"""Scoring: turns query facts into one explainable score with named parts.
+
+Weights live in ``ranking.yaml`` (package data) or the file named by ``CHAINSCOUT_RANKING_FILE``;
+the formula is documented in docs/ranking.md.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from chainscout.graph.stores.base import GraphPath
+
+from .results import Score, ScorePart
+
+_PARTS = ("event_value", "path_strength", "product_fit", "proximity", "chain_fit", "not_customer")
+
+
+@dataclass(frozen=True)
+class RankingWeights:
+    weights: Mapping[str, float]
+    hop_decay: float
+    relation_weights: Mapping[str, float]
+
+    def weight(self, part: str) -> float:
+        return float(self.weights.get(part, 0.0))
+
+
+def parse_weights(data: Mapping[str, Any], source: str) -> RankingWeights:
+    weights = {str(k): float(v) for k, v in (data.get("weights") or {}).items()}
+    unknown = set(weights) - set(_PARTS)
+    if unknown:
+        raise ValueError(f"{source}: unknown score part(s) {sorted(unknown)}; known: {_PARTS}")
+    decay = float(data.get("hop_decay", 0.6))
+    if not 0 < decay <= 1:
+        raise ValueError(f"{source}: hop_decay must be in (0, 1]")
+    relations = {str(k): float(v) for k, v in (data.get("relation_weights") or {}).items()}
+    if any(not 0 <= v <= 1 for v in relations.values()):
+        raise ValueError(f"{source}: relation weights must be in [0, 1]")
+    return RankingWeights(weights, decay, relations)
+
+
+@cache
+def load_weights(path: str | None = None) -> RankingWeights:
+    path = path or os.environ.get("CHAINSCOUT_RANKING_FILE")
+    if path:
+        text = Path(path).read_text(encoding="utf-8")
+        source = path
+    else:
+        text = (resources.files("chainscout.queries") / "ranking.yaml").read_text("utf-8")
+        source = "ranking.yaml"
+    return parse_weights(yaml.safe_load(text) or {}, source)
+
+
+def path_strength(path: GraphPath, weights: RankingWeights) -> float:
+    """Product of relation weights along the path, shareholdings scaled by their percentage."""
+    strength = 1.0
+    for hop, rel in enumerate(path.relationships):
+        w = weights.relation_weights.get(rel.type, 0.2)
+        if rel.type == "HOLDS_SHARES":
+            pct = rel.properties.get("percentage")
+            if isinstance(pct, int | float):
+                w *= max(0.2, min(float(pct), 100.0) / 100.0)
+        strength *= w * (weights.hop_decay if hop > 0 else 1.0)
+    return strength
+
+
+def best_path_strength(paths: Iterable[GraphPath], weights: RankingWeights) -> float:
+    return max((path_strength(p, weights) for p in paths), default=0.0)
+
+
+def score(weights: RankingWeights, **signals: tuple[float, str]) -> Score:
+    """Build a score from named 0..1 signals with explanations; unknown names are an error."""
+    parts = []
+    for name, (value, why) in signals.items():
+        if name not in _PARTS:
+            raise ValueError(f"unknown score part {name!r}")
+        parts.append(ScorePart(name, round(max(0.0, min(1.0, value)), 6), weights.weight(name),
+                               why))
+    return Score(tuple(parts))
