@@ -149,7 +149,7 @@ def _p(
     return Property(name, type_, description, required=required, indexed=indexed, unit=unit)
 
 
-S, I, F, B, D, L = (
+STR, INT, FLT, BOOL, DATE, LIST = (
     PropType.STRING,
     PropType.INTEGER,
     PropType.FLOAT,
@@ -174,20 +174,20 @@ ENTERPRISE = NodeType(
     key="uscc",
     description="A registered enterprise (企业), keyed by its unified social credit code.",
     properties=(
-        _p("uscc", S, "Unified social credit code (统一社会信用代码), 18 chars", required=True),
-        _p("name", S, "Registered name (企业名称)", required=True, indexed=True),
-        _p("status", S, "Registration status: active, revoked, cancelled, moved, liquidating"),
-        _p("registered_capital", F, "Registered capital (注册资本)", unit="CNY 10k (万元)"),
-        _p("established", D, "Establishment date (成立日期)"),
-        _p("industry_code", S, "GB/T 4754-2017 class (4 digits)", indexed=True),
-        _p("address", S, "Registered address (注册地址)"),
-        _p("district_code", S, "6-digit administrative division code", indexed=True),
-        _p("lat", F, "Latitude (WGS-84)", unit="degrees"),
-        _p("lng", F, "Longitude (WGS-84)", unit="degrees"),
-        _p("tags", L, f"Theme tags: {', '.join(ENTERPRISE_TAGS)}"),
-        _p("size", S, "Size class: micro, small, medium, large"),
-        _p("employees", I, "Insured employees (参保人数)"),
-        _p("legal_representative", S, "Name of the legal representative (法定代表人); PII"),
+        _p("uscc", STR, "Unified social credit code (统一社会信用代码), 18 chars", required=True),
+        _p("name", STR, "Registered name (企业名称)", required=True, indexed=True),
+        _p("status", STR, "Registration status: active, revoked, cancelled, moved, liquidating"),
+        _p("registered_capital", FLT, "Registered capital (注册资本)", unit="CNY 10k (万元)"),
+        _p("established", DATE, "Establishment date (成立日期)"),
+        _p("industry_code", STR, "GB/T 4754-2017 class (4 digits)", indexed=True),
+        _p("address", STR, "Registered address (注册地址)"),
+        _p("district_code", STR, "6-digit administrative division code", indexed=True),
+        _p("lat", FLT, "Latitude (WGS-84)", unit="degrees"),
+        _p("lng", FLT, "Longitude (WGS-84)", unit="degrees"),
+        _p("tags", LIST, f"Theme tags: {', '.join(ENTERPRISE_TAGS)}"),
+        _p("size", STR, "Size class: micro, small, medium, large"),
+        _p("employees", INT, "Insured employees (参保人数)"),
+        _p("legal_representative", STR, "Name of the legal representative (法定代表人); PII"),
     ),
 )
 
@@ -196,10 +196,10 @@ PERSON = NodeType(
     key="person_id",
     description="A natural person: shareholder, officer or legal representative.",
     properties=(
-        _p("person_id", S, "Stable pseudonymous id from the source (never an ID-card number)",
+        _p("person_id", STR, "Stable pseudonymous id from the source (never an ID-card number)",
            required=True),
-        _p("name", S, "Full name; PII, masked for roles without PII rights", required=True),
-        _p("nationality", S, "ISO 3166-1 alpha-2 code"),
+        _p("name", STR, "Full name; PII, masked for roles without PII rights", required=True),
+        _p("nationality", STR, "ISO 3166-1 alpha-2 code"),
     ),
 )
 
@@ -208,10 +208,10 @@ INDUSTRY = NodeType(
     key="code",
     description="A GB/T 4754-2017 category (section, division, group or class).",
     properties=(
-        _p("code", S, "Category code (A, 01, 011, 0111)", required=True),
-        _p("name", S, "Chinese name", required=True),
-        _p("level", I, "1 section, 2 division, 3 group, 4 class", required=True),
-        _p("section", S, "Section letter A–T", required=True),
+        _p("code", STR, "Category code (A, 01, 011, 0111)", required=True),
+        _p("name", STR, "Chinese name", required=True),
+        _p("level", INT, "1 section, 2 division, 3 group, 4 class", required=True),
+        _p("section", STR, "Section letter A–T", required=True),
     ),
 )
 
@@ -220,10 +220,10 @@ INDUSTRY_CHAIN = NodeType(
     key="chain_id",
     description="An industry chain (产业链), e.g. integrated circuits.",
     properties=(
-        _p("chain_id", S, "Short ascii id, e.g. ic", required=True),
-        _p("name", S, "Chinese name", required=True),
-        _p("name_en", S, "English name"),
-        _p("description", S, "What the chain covers"),
+        _p("chain_id", STR, "Short ascii id, e.g. ic", required=True),
+        _p("name", STR, "Chinese name", required=True),
+        _p("name_en", STR, "English name"),
+        _p("description", STR, "What the chain covers"),
     ),
 )
 
@@ -232,12 +232,12 @@ CHAIN_SEGMENT = NodeType(
     key="segment_id",
     description="A segment (环节) of an industry chain, mapped to GB/T 4754 classes and keywords.",
     properties=(
-        _p("segment_id", S, "Id, e.g. ic.design", required=True),
-        _p("name", S, "Chinese name", required=True),
-        _p("name_en", S, "English name"),
-        _p("chain_id", S, "Chain the segment belongs to", required=True, indexed=True),
-        _p("position", S, "upstream, midstream or downstream"),
-        _p("keywords", L, "Name / business-scope keywords that map enterprises here"),
+        _p("segment_id", STR, "Id, e.g. ic.design", required=True),
+        _p("name", STR, "Chinese name", required=True),
+        _p("name_en", STR, "English name"),
+        _p("chain_id", STR, "Chain the segment belongs to", required=True, indexed=True),
+        _p("position", STR, "upstream, midstream or downstream"),
+        _p("keywords", LIST, "Name / business-scope keywords that map enterprises here"),
     ),
 )
 
@@ -246,15 +246,15 @@ PARK = NodeType(
     key="park_id",
     description="An industrial park (产业园区) with a location.",
     properties=(
-        _p("park_id", S, "Stable id", required=True),
-        _p("name", S, "Park name", required=True, indexed=True),
-        _p("level", S, "national, provincial, municipal or district"),
-        _p("district_code", S, "6-digit administrative division code", indexed=True),
-        _p("lat", F, "Centre latitude", unit="degrees"),
-        _p("lng", F, "Centre longitude", unit="degrees"),
-        _p("boundary", S, "Optional boundary polygon as WKT"),
-        _p("leading_industries", L, "Chain ids the park focuses on"),
-        _p("area_km2", F, "Planned area", unit="km²"),
+        _p("park_id", STR, "Stable id", required=True),
+        _p("name", STR, "Park name", required=True, indexed=True),
+        _p("level", STR, "national, provincial, municipal or district"),
+        _p("district_code", STR, "6-digit administrative division code", indexed=True),
+        _p("lat", FLT, "Centre latitude", unit="degrees"),
+        _p("lng", FLT, "Centre longitude", unit="degrees"),
+        _p("boundary", STR, "Optional boundary polygon as WKT"),
+        _p("leading_industries", LIST, "Chain ids the park focuses on"),
+        _p("area_km2", FLT, "Planned area", unit="km²"),
     ),
 )
 
@@ -263,10 +263,10 @@ ASSOCIATION = NodeType(
     key="association_id",
     description="An industry association or chamber (行业协会/商会): a referral channel.",
     properties=(
-        _p("association_id", S, "Stable id", required=True),
-        _p("name", S, "Name", required=True),
-        _p("district_code", S, "Where it is registered", indexed=True),
-        _p("chain_ids", L, "Chains its members mostly belong to"),
+        _p("association_id", STR, "Stable id", required=True),
+        _p("name", STR, "Name", required=True),
+        _p("district_code", STR, "Where it is registered", indexed=True),
+        _p("chain_ids", LIST, "Chains its members mostly belong to"),
     ),
 )
 
@@ -275,13 +275,13 @@ BRANCH = NodeType(
     key="branch_id",
     description="A bank branch or sub-branch (支行) with a location.",
     properties=(
-        _p("branch_id", S, "Bank's branch code", required=True),
-        _p("name", S, "Branch name", required=True),
-        _p("level", S, "head, branch or sub_branch"),
-        _p("district_code", S, "6-digit administrative division code", indexed=True),
-        _p("lat", F, "Latitude", unit="degrees"),
-        _p("lng", F, "Longitude", unit="degrees"),
-        _p("parent_id", S, "Parent branch code"),
+        _p("branch_id", STR, "Bank's branch code", required=True),
+        _p("name", STR, "Branch name", required=True),
+        _p("level", STR, "head, branch or sub_branch"),
+        _p("district_code", STR, "6-digit administrative division code", indexed=True),
+        _p("lat", FLT, "Latitude", unit="degrees"),
+        _p("lng", FLT, "Longitude", unit="degrees"),
+        _p("parent_id", STR, "Parent branch code"),
     ),
 )
 
@@ -290,12 +290,12 @@ EVENT = NodeType(
     key="event_id",
     description="A business-opportunity event (商机事件) on an enterprise, external or internal.",
     properties=(
-        _p("event_id", S, "Stable id from the feed", required=True),
-        _p("type", S, "Event type code from the event catalogue", required=True, indexed=True),
-        _p("date", D, "When it happened", required=True, indexed=True),
-        _p("title", S, "Short description"),
-        _p("amount", F, "Amount involved, if any", unit="CNY 10k (万元)"),
-        _p("source", S, "Where the event came from (feed name)"),
+        _p("event_id", STR, "Stable id from the feed", required=True),
+        _p("type", STR, "Event type code from the event catalogue", required=True, indexed=True),
+        _p("date", DATE, "When it happened", required=True, indexed=True),
+        _p("title", STR, "Short description"),
+        _p("amount", FLT, "Amount involved, if any", unit="CNY 10k (万元)"),
+        _p("source", STR, "Where the event came from (feed name)"),
     ),
 )
 
@@ -304,20 +304,20 @@ EVENT_TYPE = NodeType(
     key="code",
     description="An entry of the event catalogue, so analysts can join events to their signals.",
     properties=(
-        _p("code", S, "Event type code", required=True),
-        _p("name", S, "Chinese name", required=True),
-        _p("name_en", S, "English name"),
-        _p("category", S, "Category"),
-        _p("product_signals", L, "Bank products the event points at"),
-        _p("value_tier", I, "1 (low) to 5 (high)"),
-        _p("base_value", F, "Base value 0–100 used in ranking"),
+        _p("code", STR, "Event type code", required=True),
+        _p("name", STR, "Chinese name", required=True),
+        _p("name_en", STR, "English name"),
+        _p("category", STR, "Category"),
+        _p("product_signals", LIST, "Bank products the event points at"),
+        _p("value_tier", INT, "1 (low) to 5 (high)"),
+        _p("base_value", FLT, "Base value 0–100 used in ranking"),
     ),
 )
 
 SHARE_PROPS = (
-    _p("percentage", F, "Share of registered capital held", unit="%"),
-    _p("amount", F, "Subscribed capital", unit="CNY 10k (万元)"),
-    _p("since", D, "Date the holding was registered"),
+    _p("percentage", FLT, "Share of registered capital held", unit="%"),
+    _p("amount", FLT, "Subscribed capital", unit="CNY 10k (万元)"),
+    _p("since", DATE, "Date the holding was registered"),
 )
 
 RELATIONSHIPS: tuple[RelType, ...] = (
@@ -325,23 +325,23 @@ RELATIONSHIPS: tuple[RelType, ...] = (
     RelType("HOLDS_SHARES", "Enterprise", "Enterprise", "Registered shareholding (股东)",
             SHARE_PROPS),
     RelType("INVESTS_IN", "Enterprise", "Enterprise", "Outbound investment (对外投资), e.g. a round",
-            (_p("amount", F, "Amount invested", unit="CNY 10k (万元)"),
-             _p("date", D, "Date of the investment"),
-             _p("round", S, "Financing round, if any"))),
+            (_p("amount", FLT, "Amount invested", unit="CNY 10k (万元)"),
+             _p("date", DATE, "Date of the investment"),
+             _p("round", STR, "Financing round, if any"))),
     RelType("CONTROLS", "Enterprise", "Enterprise",
             "Parent controls subsidiary (控股/实际控制), from consolidated reports",
-            (_p("basis", S, "majority_shares, agreement or consolidated"),)),
+            (_p("basis", STR, "majority_shares, agreement or consolidated"),)),
     RelType("OFFICER_OF", "Person", "Enterprise", "Officer role, incl. legal representative",
-            (_p("role", S, "legal_representative, chairman, director, supervisor, "
+            (_p("role", STR, "legal_representative, chairman, director, supervisor, "
                 "general_manager, cfo", required=True),
-             _p("since", D, "Appointment date")),
+             _p("since", DATE, "Appointment date")),
             merge_keys=("role",)),
     RelType("SUPPLIES", "Enterprise", "Enterprise", "Supplier to customer (供应链上下游)",
-            (_p("amount", F, "Annual contract value", unit="CNY 10k (万元)"),
-             _p("since", D, "First contract date"))),
+            (_p("amount", FLT, "Annual contract value", unit="CNY 10k (万元)"),
+             _p("since", DATE, "First contract date"))),
     RelType("IN_SEGMENT", "Enterprise", "ChainSegment", "Enterprise works in a chain segment",
-            (_p("basis", S, "industry_code, keyword or manual"),
-             _p("confidence", F, "0–1"))),
+            (_p("basis", STR, "industry_code, keyword or manual"),
+             _p("confidence", FLT, "0–1"))),
     RelType("PART_OF", "ChainSegment", "IndustryChain", "Segment belongs to a chain"),
     RelType("UPSTREAM_OF", "ChainSegment", "ChainSegment",
             "Supplier segment to buyer segment (上游 → 下游)"),
@@ -349,30 +349,30 @@ RELATIONSHIPS: tuple[RelType, ...] = (
     RelType("CLASSIFIED_AS", "Enterprise", "Industry", "Enterprise's registered industry class"),
     RelType("SUBCLASS_OF", "Industry", "Industry", "GB/T 4754 hierarchy, child to parent"),
     RelType("LOCATED_IN", "Enterprise", "Park", "Park membership (入驻)",
-            (_p("since", D, "Move-in date"),)),
+            (_p("since", DATE, "Move-in date"),)),
     RelType("FOCUSES_ON", "Park", "IndustryChain", "Park's leading industries (主导产业)"),
     RelType("MEMBER_OF", "Enterprise", "Association", "Association membership",
-            (_p("role", S, "member, director, vice_president, president"),
-             _p("since", D, "Joined"))),
+            (_p("role", STR, "member, director, vice_president, president"),
+             _p("since", DATE, "Joined"))),
     RelType("CUSTOMER_OF", "Enterprise", "Branch", "Existing bank customer, served by a branch",
-            (_p("manager_id", S, "Relationship manager's staff id"),
-             _p("since", D, "Customer since"),
-             _p("products", L, "Products held"),
-             _p("loan_maturity", D, "Nearest loan maturity"),
-             _p("signals", L, "Transaction signals from core systems"))),
+            (_p("manager_id", STR, "Relationship manager's staff id"),
+             _p("since", DATE, "Customer since"),
+             _p("products", LIST, "Products held"),
+             _p("loan_maturity", DATE, "Nearest loan maturity"),
+             _p("signals", LIST, "Transaction signals from core systems"))),
     RelType("SUB_BRANCH_OF", "Branch", "Branch", "Branch hierarchy"),
     RelType("CONCERNS", "Event", "Enterprise", "The event's subject enterprise"),
     RelType("INVOLVES", "Event", "Enterprise", "Other enterprises in the event (counterparty)",
-            (_p("role", S, "counterparty, investee, issuer, winner", required=True),),
+            (_p("role", STR, "counterparty, investee, issuer, winner", required=True),),
             merge_keys=("role",)),
     RelType("OF_TYPE", "Event", "EventType", "Event's catalogue entry"),
 )
 
 #: Properties every loaded node and relationship carries, for idempotent and incremental loads.
 BOOKKEEPING = (
-    _p("_hash", S, "Content hash of the loaded properties: unchanged rows are not rewritten"),
-    _p("_snapshot", S, "Snapshot the item was last seen in: stale items can be removed"),
-    _p("_source", S, "Input source name that loaded the item"),
+    _p("_hash", STR, "Content hash of the loaded properties: unchanged rows are not rewritten"),
+    _p("_snapshot", STR, "Snapshot the item was last seen in: stale items can be removed"),
+    _p("_source", STR, "Input source name that loaded the item"),
 )
 
 

@@ -60,7 +60,7 @@ class FalkorDBStore:
         timeout_ms = int(timeout_s * 1000) if timeout_s else None
         try:
             result = self._graph.ro_query(cypher, dict(params or {}), timeout=timeout_ms)
-        except Exception as exc:  # noqa: BLE001 - mapped to store-neutral errors
+        except Exception as exc:
             raise self._mapped(exc) from exc
         return self._rows(result.header, result.result_set)
 
@@ -75,7 +75,7 @@ class FalkorDBStore:
                     raise self._mapped(exc) from exc
                 time.sleep(0.2 * (attempt + 1))
                 self._supervisor.ensure_alive()
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 raise self._mapped(exc) from exc
         raise StoreUnavailable("FalkorDB write failed")  # pragma: no cover - loop always returns
 
@@ -96,7 +96,7 @@ class FalkorDBStore:
     def ping(self) -> None:
         try:
             self._client.connection.ping()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise self._mapped(exc) from exc
 
     def clear(self) -> None:
@@ -112,7 +112,7 @@ class FalkorDBStore:
     def _command(self, *args: str) -> Any:
         try:
             return self._client.connection.execute_command(*args)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise self._mapped(exc) from exc
 
     def _existing_indexes(self) -> set[tuple[str, str]]:

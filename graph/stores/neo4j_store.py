@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import neo4j
-from neo4j import Query
 from neo4j import exceptions as neo4j_errors
 from neo4j import graph as neo4j_graph
 
@@ -63,10 +62,9 @@ class Neo4jStore:
     def read(
         self, cypher: str, params: Mapping[str, Any] | None = None, *, timeout_s: float | None = None
     ) -> list[Row]:
-        query = Query(cypher, timeout=timeout_s)  # type: ignore[call-overload]
-
+        @neo4j.unit_of_work(timeout=timeout_s)
         def work(tx: neo4j.ManagedTransaction) -> list[Row]:
-            result = tx.run(query, dict(params or {}))
+            result = tx.run(cypher, dict(params or {}))
             return [self._row(record) for record in result]
 
         with self._errors(), self._session(neo4j.READ_ACCESS) as session:
@@ -74,7 +72,7 @@ class Neo4jStore:
 
     def write(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         def work(tx: neo4j.ManagedTransaction) -> list[Row]:
-            result = tx.run(cypher, dict(params or {}))  # type: ignore[arg-type]
+            result = tx.run(cypher, dict(params or {}))
             return [self._row(record) for record in result]
 
         with self._errors(), self._session(neo4j.WRITE_ACCESS) as session:
@@ -113,7 +111,7 @@ class Neo4jStore:
         return _ErrorMapper()
 
     def _row(self, record: neo4j.Record) -> Row:
-        return {key: self._value(value) for key, value in record.items()}
+        return {key: self._value(record[key]) for key in record.keys()}  # noqa: SIM118
 
     def _value(self, value: Any) -> Any:
         if isinstance(value, neo4j_graph.Path):
@@ -133,7 +131,7 @@ class Neo4jStore:
 
     def _node(self, node: neo4j_graph.Node) -> GraphNode:
         labels = tuple(sorted(node.labels))
-        props = dict(node.items())
+        props = dict(node)
         return GraphNode(node_ref(self.model, labels, props), labels, props)
 
     def _relationship(
@@ -147,7 +145,7 @@ class Neo4jStore:
         if end_ref is None and end is not None and end.labels:
             end_ref = self._node(end).ref
         return GraphRelationship(
-            str(rel.type), start_ref or "?", end_ref or "?", dict(rel.items())
+            str(rel.type), start_ref or "?", end_ref or "?", dict(rel)
         )
 
 
