@@ -103,8 +103,8 @@ class Neo4jStore:
         return self._driver.session(database=self.database, default_access_mode=mode)
 
     def _schema_names(self) -> set[str]:
-        rows = self.read("SHOW CONSTRAINTS YIELD name RETURN name UNION SHOW INDEXES YIELD name "
-                         "RETURN name")
+        # Unique constraints are backed by an index of the same name, so indexes list both.
+        rows = self.read("SHOW INDEXES YIELD name RETURN name")
         return {str(r["name"]) for r in rows}
 
     def _errors(self) -> _ErrorMapper:
