@@ -40,6 +40,7 @@ def session_neo4j(
         http_port=free_port(),
         heap_max="1g",
         pagecache="512m",
+        jvm_options=("-XX:TieredStopAtLevel=1",),
     )
     server = Neo4jLocal(config)
     try:
