@@ -21,7 +21,8 @@ install-dev:
 system-deps:
 	@command -v java >/dev/null && command -v mvn >/dev/null || { \
 	  apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless maven; }
-	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || { \
+	  apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-zenhei; }
 	chainscout neo4j install
 
 lint:

@@ -36,6 +36,45 @@ class Settings(BaseSettings):
     load_batch_size: int = Field(5000, ge=1, le=100_000, description="Rows per UNWIND batch.")
     query_timeout_s: float = Field(30.0, gt=0, description="Time limit of one read query.")
 
+    # -- HTTP API (`chainscout serve`, see docs/api.md) ------------------------------------------
+    api_host: str = Field("127.0.0.1", description="Address `chainscout serve` listens on.")
+    api_port: int = Field(8000, ge=1, le=65535, description="Port `chainscout serve` listens on.")
+    api_keys_file: Path | None = Field(
+        None,
+        description="YAML or JSON list of hashed API keys ({id, role, branch_id, hash}); written "
+        "by `chainscout api-key create`. Without it every protected route answers 401.",
+    )
+    api_max_body_bytes: int = Field(
+        1_000_000, ge=1024, description="Largest request body the API accepts (413 above it)."
+    )
+    cypher_timeout_s: float = Field(
+        10.0, gt=0, description="Time limit of one analyst Cypher query (/cypher)."
+    )
+    cypher_row_cap: int = Field(
+        1000, ge=1, le=100_000, description="Most rows one analyst Cypher query returns."
+    )
+    outbox_file: Path | None = Field(
+        None, description="SQLite file of the lead outbox (default: <data_dir>/leads.sqlite)."
+    )
+    webhook_url: str | None = Field(
+        None, description="If set, new leads are POSTed here as signed JSON (docs/api.md)."
+    )
+    webhook_secret: SecretStr | None = Field(
+        None, description="HMAC-SHA256 key of the webhook signature (required with webhook_url)."
+    )
+    webhook_max_attempts: int = Field(
+        8, ge=1, le=50, description="Deliveries of one webhook batch before it is given up."
+    )
+    map_tile_url: str | None = Field(
+        None,
+        description="Optional map tile URL template for the web page, e.g. "
+        "https://tiles.example/{z}/{x}/{y}.png; without it the map draws without tiles.",
+    )
+
+    @property
+    def lead_outbox_path(self) -> Path:
+        return self.outbox_file or self.data_dir / "leads.sqlite"
+
     @property
     def falkordb_dir(self) -> Path:
         return self.data_dir / "falkordb"

@@ -57,7 +57,7 @@ class FalkorDBStore:
     def read(
         self, cypher: str, params: Mapping[str, Any] | None = None, *, timeout_s: float | None = None
     ) -> list[Row]:
-        timeout_ms = int(timeout_s * 1000) if timeout_s else None
+        timeout_ms = max(1, int(timeout_s * 1000)) if timeout_s else None
         try:
             result = self._graph.ro_query(cypher, dict(params or {}), timeout=timeout_ms)
         except Exception as exc:

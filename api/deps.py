@@ -1,0 +1,210 @@
+"""Typed dependencies: the app's store, the caller's principal, role guards and paging."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from chainscout.graph.stores.base import GraphStore, StoreError, StoreUnavailable
+from chainscout.settings import Settings
+
+from .auth import KeyRing, Principal, Role
+from .errors import ApiError, Forbidden, Unauthorized
+from .outbox import LeadOutbox
+
+PAGE_MAX = 200
+PAGE_DEFAULT = 50
+
+
+class StoreHolder:
+    """The app's one store, opened in the lifespan; reopened on demand if it was unavailable."""
+
+    def __init__(self, opener: Callable[[], GraphStore] | None, store: GraphStore | None = None,
+                 owned: bool = True) -> None:
+        self._opener = opener
+        self._store = store
+        self._owned = owned
+        self._lock = threading.Lock()
+
+    def get(self) -> GraphStore:
+        store = self._store
+        if store is not None:
+            return store
+        if self._opener is None:
+            raise StoreUnavailable("no graph store configured")
+        with self._lock:
+            if self._store is None:
+                self._store = self._opener()
+            return self._store
+
+    def peek(self) -> GraphStore | None:
+        return self._store
+
+    def open_quietly(self) -> None:
+        with contextlib.suppress(StoreError):
+            self.get()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._store is not None and self._owned:
+                self._store.close()
+            self._store = None
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_store(request: Request) -> GraphStore:
+    holder: StoreHolder = request.app.state.store_holder
+    return holder.get()
+
+
+def get_outbox(request: Request) -> LeadOutbox:
+    outbox: LeadOutbox = request.app.state.outbox
+    return outbox
+
+
+_bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer cs_…`.")
+
+
+def get_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("an API key is required: Authorization: Bearer <key>")
+    keyring: KeyRing = request.app.state.keyring
+    principal = keyring.authenticate(credentials.credentials)
+    if principal is None:
+        raise Unauthorized("unknown or revoked API key")
+    request.state.key_id = principal.key_id
+    return principal
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+StoreDep = Annotated[GraphStore, Depends(get_store)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+OutboxDep = Annotated[LeadOutbox, Depends(get_outbox)]
+
+
+class RoleGuard:
+    """Route dependency admitting keys that act as one of ``roles``; introspected by the tests
+    and the OpenAPI description so no route goes unguarded."""
+
+    def __init__(self, *roles: Role) -> None:
+        self.roles = frozenset(roles)
+
+    def __call__(self, principal: PrincipalDep) -> Principal:
+        if not any(principal.acts_as(r) for r in self.roles):
+            raise Forbidden(f"role {principal.role.value} may not use this route "
+                            f"(needs {', '.join(sorted(r.value for r in self.roles))})")
+        return principal
+
+    def __repr__(self) -> str:
+        return f"RoleGuard({', '.join(sorted(r.value for r in self.roles))})"
+
+
+ANY_ROLE = RoleGuard(Role.manager, Role.analyst, Role.admin)
+ANALYST = RoleGuard(Role.analyst, Role.admin)
+ADMIN = RoleGuard(Role.admin)
+
+
+@dataclass(frozen=True)
+class Paging:
+    limit: int
+    offset: int
+
+
+def paging(
+    limit: Annotated[int, Query(ge=1, le=PAGE_MAX, description=f"Page size (≤ {PAGE_MAX}).")] = (
+        PAGE_DEFAULT
+    ),
+    offset: Annotated[int, Query(ge=0, le=100_000, description="Items to skip.")] = 0,
+) -> Paging:
+    return Paging(limit, offset)
+
+
+PagingDep = Annotated[Paging, Depends(paging)]
+
+
+def check_branch(principal: Principal, branch_id: str) -> None:
+    """Managers see only their own branch."""
+    if principal.role is Role.manager and principal.branch_id != branch_id:
+        raise Forbidden("a manager key sees only its own branch")
+
+
+def route_guard(dependant: Any) -> RoleGuard | None:
+    """The role guard somewhere in a route's dependency tree (tests, OpenAPI ``x-roles``)."""
+    for dep in getattr(dependant, "dependencies", ()):
+        if isinstance(dep.call, RoleGuard):
+            return dep.call
+        found = route_guard(dep)
+        if found is not None:
+            return found
+    return None
+
+
+@dataclass(frozen=True)
+class RouteInfo:
+    path: str
+    methods: frozenset[str]
+    guard: RoleGuard | None
+    in_schema: bool
+
+
+def api_routes(app: FastAPI) -> list[RouteInfo]:
+    """Every API route of the app with its role guard, flattened from ``app.routes`` (FastAPI
+    ≥ 0.13x keeps included routers lazily; older versions list APIRoutes directly)."""
+    try:
+        from fastapi.routing import iter_route_contexts  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:  # pragma: no cover - older FastAPI
+        contexts: list[Any] = list(app.routes)
+    else:
+        contexts = list(iter_route_contexts(app.routes))
+    found = []
+    for context in contexts:
+        if not isinstance(getattr(context, "original_route", context), APIRoute):
+            continue
+        found.append(RouteInfo(
+            str(context.path_format), frozenset(context.methods or ()),
+            route_guard(context.dependant), bool(context.include_in_schema)))
+    return found
+
+
+def _query_names(dependant: Any) -> frozenset[str]:
+    names = {str(getattr(p, "alias", None) or p.name) for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return frozenset(names)
+
+
+#: id(dependant) → (dependant, its query parameter names); holding the dependant keeps its id
+#: from being reused by another route's.
+_QUERY_NAMES: dict[int, tuple[Any, frozenset[str]]] = {}
+
+
+def forbid_unknown_query(request: Request) -> None:
+    """App-wide dependency: a query parameter the route does not declare is a 422, so a typo
+    (`limt=5`) is an error rather than silently ignored."""
+    if not request.query_params:
+        return
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    cached = _QUERY_NAMES.get(id(dependant))
+    if cached is None or cached[0] is not dependant:
+        cached = _QUERY_NAMES[id(dependant)] = (dependant, _query_names(dependant))
+    unknown = sorted(set(request.query_params.keys()) - cached[1])
+    if unknown:
+        raise ApiError(422, "validation_error",
+                       f"unknown query parameter(s): {', '.join(unknown)[:200]}")
