@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -20,7 +20,11 @@ from chainscout.graph.stores.base import GraphPath
 
 from .results import Score, ScorePart
 
-_PARTS = ("event_value", "path_strength", "product_fit", "proximity", "chain_fit", "not_customer")
+_PARTS = ("event_value", "path_strength", "product_fit", "proximity", "chain_fit", "not_customer",
+          "scale", "theme", "cluster", "referral", "gap")
+#: Parts of the scores that rank places and channels (parks for a chain, associations), not
+#: enterprises: ``place_weights`` in ranking.yaml, used by :func:`place_score`.
+_PLACE_PARTS = ("members", "coverage", "growth", "reach", "introducers")
 
 
 @dataclass(frozen=True)
@@ -28,9 +32,13 @@ class RankingWeights:
     weights: Mapping[str, float]
     hop_decay: float
     relation_weights: Mapping[str, float]
+    place_weights: Mapping[str, float] = field(default_factory=dict)
 
     def weight(self, part: str) -> float:
         return float(self.weights.get(part, 0.0))
+
+    def place_weight(self, part: str) -> float:
+        return float(self.place_weights.get(part, 0.0))
 
 
 def parse_weights(data: Mapping[str, Any], source: str) -> RankingWeights:
@@ -44,7 +52,12 @@ def parse_weights(data: Mapping[str, Any], source: str) -> RankingWeights:
     relations = {str(k): float(v) for k, v in (data.get("relation_weights") or {}).items()}
     if any(not 0 <= v <= 1 for v in relations.values()):
         raise ValueError(f"{source}: relation weights must be in [0, 1]")
-    return RankingWeights(weights, decay, relations)
+    places = {str(k): float(v) for k, v in (data.get("place_weights") or {}).items()}
+    unknown = set(places) - set(_PLACE_PARTS)
+    if unknown:
+        raise ValueError(f"{source}: unknown place score part(s) {sorted(unknown)}; "
+                         f"known: {_PLACE_PARTS}")
+    return RankingWeights(weights, decay, relations, places)
 
 
 @cache
@@ -59,15 +72,22 @@ def load_weights(path: str | None = None) -> RankingWeights:
     return parse_weights(yaml.safe_load(text) or {}, source)
 
 
+def relation_weight(weights: RankingWeights, rel_type: str, percentage: Any = None) -> float:
+    """Weight of one hop over ``rel_type``; a shareholding is scaled by its percentage (floor 0.2).
+
+    The per-hop factor of :func:`path_strength`, for callers that score paths before building them.
+    """
+    w = weights.relation_weights.get(rel_type, 0.2)
+    if rel_type == "HOLDS_SHARES" and isinstance(percentage, int | float):
+        w *= max(0.2, min(float(percentage), 100.0) / 100.0)
+    return w
+
+
 def path_strength(path: GraphPath, weights: RankingWeights) -> float:
     """Product of relation weights along the path, shareholdings scaled by their percentage."""
     strength = 1.0
     for hop, rel in enumerate(path.relationships):
-        w = weights.relation_weights.get(rel.type, 0.2)
-        if rel.type == "HOLDS_SHARES":
-            pct = rel.properties.get("percentage")
-            if isinstance(pct, int | float):
-                w *= max(0.2, min(float(pct), 100.0) / 100.0)
+        w = relation_weight(weights, rel.type, rel.properties.get("percentage"))
         strength *= w * (weights.hop_decay if hop > 0 else 1.0)
     return strength
 
@@ -84,4 +104,15 @@ def score(weights: RankingWeights, **signals: tuple[float, str]) -> Score:
             raise ValueError(f"unknown score part {name!r}")
         parts.append(ScorePart(name, round(max(0.0, min(1.0, value)), 6), weights.weight(name),
                                why))
+    return Score(tuple(parts))
+
+
+def place_score(weights: RankingWeights, **signals: tuple[float, str]) -> Score:
+    """Like :func:`score`, for places and channels, weighted by ``place_weights``."""
+    parts = []
+    for name, (value, why) in signals.items():
+        if name not in _PLACE_PARTS:
+            raise ValueError(f"unknown place score part {name!r}")
+        parts.append(ScorePart(name, round(max(0.0, min(1.0, value)), 6),
+                               weights.place_weight(name), why))
     return Score(tuple(parts))

@@ -14,6 +14,26 @@ Query files are written once, in the Cypher both stores accept. The rules that k
   ``1.500000``: cast in Python, never compare formatted numbers.
 * **Existential subqueries.** FalkorDB lacks ``COUNT {…}`` and ``EXISTS {…}``; use pattern
   predicates ``WHERE (n)-->()`` or pattern comprehensions ``size([(n)-->(m) | m])``.
+* **Comprehensions in WHERE.** FalkorDB (4.16) misplaces a ``WHERE`` that holds a list comprehension
+  or a quantifier (``all``/``any``/``none``) after a traversal from a bound node: the filter runs
+  after the final projection and drops every row; a pattern comprehension in ``WHERE`` fails with
+  "Unable to resolve filtered alias". Project such a predicate in ``WITH`` under a name and filter
+  on the name: ``WITH b, size([t IN $tags WHERE t IN b.tags]) = size($tags) AS tagged WHERE tagged``.
+  Pattern predicates (``WHERE NOT (b)-[:R]->()``) are fine, except inside a pattern
+  comprehension's own ``WHERE``, where FalkorDB fails with a type mismatch.
+* **Multi-hop OPTIONAL MATCH.** FalkorDB makes each hop of an ``OPTIONAL MATCH`` optional on its own
+  and returns partial matches (``OPTIONAL MATCH (a)<--(c)-->(:B)`` keeps every ``c``, with nulls
+  after it). Keep optional patterns to one hop (filter with pattern predicates) or use a pattern
+  comprehension, ``[p = (a)<--(c)-->(:B) | p]``, which both stores evaluate whole.
+* **Comprehension variables.** FalkorDB lets pattern comprehensions of one clause share variables:
+  two comprehensions in one ``RETURN`` that both name ``(a:Association)`` can silently match
+  nothing. Give every comprehension's variables names unique within the clause.
+* **Filters next to an anchored MATCH.** FalkorDB's planner starts a pattern at the end node a
+  ``WHERE`` filters, even when the other end is an index lookup: ``MATCH (s:S {id: $id})<--(b:E)
+  WHERE b.status = 'x'`` scans every ``E``. Put such filters in a ``WITH ... WHERE`` after the
+  MATCH. Per-row pattern comprehensions and pattern predicates are also slow on FalkorDB (tens of
+  µs a row): over many rows prefer a one-hop ``OPTIONAL MATCH`` and an aggregate (``count(c)``),
+  and keep comprehensions for the rows of one page.
 * **Schema.** Neo4j creates constraints and indexes with ``IF NOT EXISTS``; FalkorDB has no such
   clause (creating an existing index is an error) and unique constraints are the
   ``GRAPH.CONSTRAINT CREATE`` command, which needs an exact-match index first.

@@ -1,0 +1,45 @@
+// Peers in the same industry association(s) or chamber(s) as an enterprise, filtered and ranked by chain fit (in one of the anchor's chain segments 1, in a segment up- or downstream of them 0.5), scale (log10(1 + registered capital in 万元) / 5, capped at 1) and not being a customer, then USCC. One page plus the total; each peer comes with its path anchor -[:MEMBER_OF]-> association <-[:MEMBER_OF]- peer (lowest association id when they share several).
+// @param uscc string  the anchor enterprise's unified social credit code
+// @param own string[]  the anchor's chain segments (from peer_anchor)
+// @param near string[]  the segments up- or downstream of them (from peer_anchor)
+// @param tags string[]  peers carry all of these tags (empty: any)
+// @param sizes string[]  peers' size class is one of these (empty: any)
+// @param district string?  peers' district code starts with this (province, city or district code; null: anywhere)
+// @param customer boolean?  true: only bank customers, false: only non-customers, null: both
+// @param include_inactive boolean  also list enterprises whose status is not active
+// @param w map  weights of the score parts chain_fit, scale and not_customer
+// @param skip integer  page offset
+// @param limit integer  page size
+MATCH (a:Enterprise {uscc: $uscc})-[ma:MEMBER_OF]->(s:Association)<-[mb:MEMBER_OF]-(b:Enterprise)
+WITH a, s, b, size([t IN $tags WHERE t IN coalesce(b.tags, [])]) = size($tags) AS tagged
+WHERE b <> a AND tagged
+  AND ($include_inactive OR b.status IS NULL OR b.status = 'active')
+  AND ($district IS NULL OR b.district_code STARTS WITH $district)
+  AND (size($sizes) = 0 OR b.size IN $sizes)
+OPTIONAL MATCH (b)-[c:CUSTOMER_OF]->()
+WITH a, b, min(s.association_id) AS via, count(c) > 0 AS is_customer
+WHERE $customer IS NULL OR is_customer = $customer
+OPTIONAL MATCH (b)-[ib:IN_SEGMENT]->(sb)
+WITH a, b, via, is_customer,
+     max(CASE WHEN sb.segment_id IN $own THEN 2 WHEN sb.segment_id IN $near THEN 1 ELSE 0 END) AS fit
+WITH a, b, via,
+     CASE fit WHEN 2 THEN 1.0 WHEN 1 THEN 0.5 ELSE 0.0 END AS chain_fit,
+     CASE WHEN coalesce(b.registered_capital, 0.0) <= 0 THEN 0.0
+          WHEN b.registered_capital >= 99999.0 THEN 1.0
+          ELSE log10(1.0 + b.registered_capital) / 5.0 END AS scale,
+     CASE WHEN is_customer THEN 0.0 ELSE 1.0 END AS not_customer
+WITH a, b, via, chain_fit, scale, not_customer,
+     $w.chain_fit * chain_fit + $w.scale * scale + $w.not_customer * not_customer AS score
+ORDER BY score DESC, b.uscc
+WITH a, collect({b: b, via: via, chain_fit: chain_fit, scale: scale, not_customer: not_customer}) AS ranked
+WITH a, size(ranked) AS total, ranked[$skip..$skip + $limit] AS page
+UNWIND CASE WHEN size(page) = 0 THEN [null] ELSE range(0, size(page) - 1) END AS i
+WITH a, total, i, CASE WHEN i IS NULL THEN null ELSE page[i] END AS row
+WITH a, total, i, row, row.b AS b
+RETURN total, i, b AS enterprise, row.via AS via,
+       [path = (a)-[ma:MEMBER_OF]->(s:Association)<-[mb:MEMBER_OF]-(b) WHERE s.association_id = row.via | path] AS paths,
+       [(b)-[mc:MEMBER_OF]->(sc:Association)<-[md:MEMBER_OF]-(a) | sc.association_id] AS shared,
+       [(b)-[ib:IN_SEGMENT]->(sb:ChainSegment) | sb.segment_id] AS segments,
+       [(b)-[c:CUSTOMER_OF]->(br:Branch) | br.branch_id] AS branches,
+       row.chain_fit AS chain_fit, row.scale AS scale, row.not_customer AS not_customer
+ORDER BY i

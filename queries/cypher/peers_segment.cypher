@@ -1,0 +1,44 @@
+// Peers in the same industry-chain segment(s) as an enterprise, and in the segments directly up- or downstream of them (UPSTREAM_OF either way): filtered and ranked by chain fit (same segment 1, adjacent segment 0.5), scale (log10(1 + registered capital in 万元) / 5, capped at 1) and not being a customer, then USCC. One page plus the total; each peer comes with its path anchor -[:IN_SEGMENT]-> segment (-[:UPSTREAM_OF]- segment) <-[:IN_SEGMENT]- peer.
+// @param uscc string  the anchor enterprise's unified social credit code
+// @param pairs list  [anchor segment, target segment] pairs (from peer_anchor): [s, s] for the anchor's own segments, [s, n] for a neighbour n of s
+// @param tags string[]  peers carry all of these tags (empty: any)
+// @param sizes string[]  peers' size class is one of these (empty: any)
+// @param district string?  peers' district code starts with this (province, city or district code; null: anywhere)
+// @param customer boolean?  true: only bank customers, false: only non-customers, null: both
+// @param include_inactive boolean  also list enterprises whose status is not active
+// @param w map  weights of the score parts chain_fit, scale and not_customer
+// @param skip integer  page offset
+// @param limit integer  page size
+MATCH (a:Enterprise {uscc: $uscc})
+UNWIND $pairs AS pair
+MATCH (s:ChainSegment {segment_id: pair[1]})<-[ib:IN_SEGMENT]-(b:Enterprise)
+WITH a, pair, b, size([t IN $tags WHERE t IN coalesce(b.tags, [])]) = size($tags) AS tagged
+WHERE b <> a AND tagged
+  AND ($include_inactive OR b.status IS NULL OR b.status = 'active')
+  AND ($district IS NULL OR b.district_code STARTS WITH $district)
+  AND (size($sizes) = 0 OR b.size IN $sizes)
+WITH a, b, min(CASE WHEN pair[0] = pair[1] THEN '0' ELSE '1' END + pair[1] + '|' + pair[0]) AS best
+OPTIONAL MATCH (b)-[c:CUSTOMER_OF]->()
+WITH a, b, best, count(c) > 0 AS is_customer
+WHERE $customer IS NULL OR is_customer = $customer
+WITH a, b, split(substring(best, 1), '|') AS via,
+     CASE WHEN best STARTS WITH '0' THEN 1.0 ELSE 0.5 END AS chain_fit,
+     CASE WHEN coalesce(b.registered_capital, 0.0) <= 0 THEN 0.0
+          WHEN b.registered_capital >= 99999.0 THEN 1.0
+          ELSE log10(1.0 + b.registered_capital) / 5.0 END AS scale,
+     CASE WHEN is_customer THEN 0.0 ELSE 1.0 END AS not_customer
+WITH a, b, via, chain_fit, scale, not_customer,
+     $w.chain_fit * chain_fit + $w.scale * scale + $w.not_customer * not_customer AS score
+ORDER BY score DESC, b.uscc
+WITH a, collect({b: b, via: via, chain_fit: chain_fit, scale: scale, not_customer: not_customer}) AS ranked
+WITH a, size(ranked) AS total, ranked[$skip..$skip + $limit] AS page
+UNWIND CASE WHEN size(page) = 0 THEN [null] ELSE range(0, size(page) - 1) END AS i
+WITH a, total, i, CASE WHEN i IS NULL THEN null ELSE page[i] END AS row
+WITH a, total, i, row, row.b AS b
+RETURN total, i, b AS enterprise, row.via[0] AS via,
+       [path = (a)-[ia:IN_SEGMENT]->(x:ChainSegment)-[u:UPSTREAM_OF*0..1]-(y:ChainSegment)<-[ib:IN_SEGMENT]-(b)
+        WHERE x.segment_id = row.via[1] AND y.segment_id = row.via[0] | path] AS paths,
+       [(b)-[ic:IN_SEGMENT]->(sb:ChainSegment) | sb.segment_id] AS segments,
+       [(b)-[c:CUSTOMER_OF]->(br:Branch) | br.branch_id] AS branches,
+       row.chain_fit AS chain_fit, row.scale AS scale, row.not_customer AS not_customer
+ORDER BY i

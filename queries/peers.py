@@ -1,0 +1,375 @@
+"""Peers ("who else?"): enterprises that share a park, a chain segment, an association or a
+corporate group with an anchor enterprise, filtered, ranked, paged, each with the path that links it.
+
+Ranking (score parts, weights from ranking.yaml):
+
+* ``chain_fit`` 1 when the peer shares one of the anchor's chain segments, 0.5 when it sits in a
+  segment directly up- or downstream of one (``UPSTREAM_OF`` either way), else 0;
+* ``scale`` ``log10(1 + registered capital in 万元) / 5``, capped at 1;
+* ``not_customer`` 1 when the peer is not yet a bank customer;
+* group peers only: ``path_strength`` of the control path from the anchor (relation weights,
+  shareholdings scaled by their percentage, decayed per hop).
+
+Ties go to the lower USCC. Park, segment and association peers are ranked and paged by the store (a
+park or segment may hold tens of thousands); the corporate group is found by a bounded breadth-first
+search over control edges (``CONTROLS``, majority ``HOLDS_SHARES``, optionally through persons who
+hold majorities), one query per level, then ranked here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from chainscout.graph.stores.base import GraphNode, GraphPath, GraphRelationship, GraphStore, Row
+
+from .market import (
+    NO_FILTER,
+    EnterpriseFilter,
+    NotFound,
+    as_float,
+    check_page,
+    customer_why,
+    peer_fit_why,
+    ranked_page,
+    scale_why,
+    str_list,
+    weight_map,
+    weights_or_default,
+)
+from .ranking import RankingWeights, path_strength, score
+from .results import Page, Prospect, paginate, rank
+from .runner import run_named
+
+
+class PeerKind(StrEnum):
+    PARK = "park"
+    SEGMENT = "segment"
+    ASSOCIATION = "association"
+    GROUP = "group"
+
+
+_PAGED_QUERIES = {
+    PeerKind.PARK: "peers_park",
+    PeerKind.SEGMENT: "peers_segment",
+    PeerKind.ASSOCIATION: "peers_association",
+}
+_PARTS = ("chain_fit", "scale", "not_customer")
+_TYPE_ORDER = {"CONTROLS": 0, "HOLDS_SHARES": 1}
+
+
+@dataclass(frozen=True)
+class PeerAnchor:
+    """The anchor's chain segments (``own``) and the segments next to them (``adjacent``: pairs
+    of an own segment and a segment up- or downstream of it)."""
+
+    uscc: str
+    own: tuple[str, ...]
+    adjacent: tuple[tuple[str, str], ...]
+
+    @property
+    def near(self) -> tuple[str, ...]:
+        """Neighbour segments that are not the anchor's own, sorted."""
+        return tuple(sorted({n for _, n in self.adjacent} - set(self.own)))
+
+    @property
+    def pairs(self) -> tuple[tuple[str, str], ...]:
+        """Target segments of a segment-peer search: (own, own) and (own, neighbour) pairs."""
+        same = [(s, s) for s in self.own]
+        return tuple(same + [(s, n) for s, n in self.adjacent if n not in self.own])
+
+
+def peer_anchor(store: GraphStore, uscc: str) -> PeerAnchor:
+    """The anchor's segments; raises :class:`NotFound` when the enterprise is not in the graph."""
+    rows = run_named(store, "peer_anchor", {"uscc": uscc})
+    if not rows:
+        raise NotFound("Enterprise", uscc)
+    own = str_list(rows[0]["own"])
+    adjacent = sorted({(str(p[0]), str(p[1])) for p in rows[0]["adjacent"] or ()})
+    return PeerAnchor(uscc, own, tuple(adjacent))
+
+
+@dataclass(frozen=True)
+class CorporateGroup:
+    """The anchor's corporate group as far as the bounded search reached.
+
+    ``paths`` holds, for every member reached (enterprises and, when persons are followed, the
+    persons that hold majorities), the shortest control path from the anchor, ties broken by node
+    ref and by CONTROLS before HOLDS_SHARES. ``truncated`` is true when the search stopped at
+    ``max_depth`` or ``max_members`` with more of the group left.
+    """
+
+    anchor: str
+    nodes: dict[str, GraphNode]
+    paths: dict[str, GraphPath]
+    truncated: bool
+
+    @property
+    def enterprises(self) -> list[str]:
+        """USCCs of the member enterprises other than the anchor, sorted."""
+        return sorted(ref.split(":", 1)[1] for ref in self.paths
+                      if ref.startswith("Enterprise:") and ref != self.anchor)
+
+
+def peers(
+    store: GraphStore,
+    uscc: str,
+    kind: PeerKind | str = PeerKind.PARK,
+    *,
+    filters: EnterpriseFilter = NO_FILTER,
+    limit: int = 20,
+    offset: int = 0,
+    weights: RankingWeights | None = None,
+    max_depth: int = 4,
+    max_members: int = 500,
+    majority: float = 50.0,
+    via_persons: bool = True,
+) -> Page[Prospect]:
+    """One page of the anchor's peers of one kind, best first, with the total.
+
+    Each :class:`Prospect` carries its path from the anchor and the facts ``kind``, ``via`` (the
+    park, segment or association on the path), ``shared`` (all shared parks / associations),
+    ``segments``, ``branches`` (serving branches when a customer) and ``is_customer``; group peers
+    add ``hops`` and ``group_truncated``. ``max_depth``, ``max_members``, ``majority`` and
+    ``via_persons`` bound and shape the group search (kind ``group`` only).
+    Raises :class:`NotFound` when the anchor is not in the graph.
+    """
+    kind = PeerKind(kind)
+    check_page(limit, offset)
+    w = weights_or_default(weights)
+    anchor = peer_anchor(store, uscc)
+    if kind is PeerKind.GROUP:
+        group = corporate_group(store, uscc, max_depth=max_depth, max_members=max_members,
+                                majority=majority, via_persons=via_persons)
+        return _group_peers(store, anchor, group, filters, limit, offset, w)
+    params: dict[str, Any] = {
+        "uscc": uscc, **filters.params(), "w": weight_map(w, *_PARTS),
+        "skip": offset, "limit": limit,
+    }
+    if kind is PeerKind.SEGMENT:
+        params["pairs"] = [list(pair) for pair in anchor.pairs]
+    else:
+        params.update(own=list(anchor.own), near=list(anchor.near))
+    rows = run_named(store, _PAGED_QUERIES[kind], params)
+    page = ranked_page(rows)
+    items = [_paged_prospect(kind, row, w) for row in page.rows]
+    return Page(items, page.total, limit, offset)
+
+
+def _paged_prospect(kind: PeerKind, row: Row, w: RankingWeights) -> Prospect:
+    node: GraphNode = row["enterprise"]
+    segments = str_list(row.get("segments"))
+    branches = str_list(row.get("branches"))
+    found: list[GraphPath] = [p for p in row.get("paths") or () if p is not None]
+    path = min(found, key=_path_order) if found else None
+    via = row.get("via")
+    if via is None and path is not None and len(path.nodes) > 1:
+        via = path.nodes[1].key
+    facts: dict[str, Any] = {
+        "kind": kind.value,
+        "via": via,
+        "shared": str_list(row.get("shared")) if "shared" in row else (via,),
+        "segments": segments,
+        "branches": branches,
+        "is_customer": bool(branches),
+    }
+    fit = as_float(row["chain_fit"])
+    return Prospect(
+        enterprise=node,
+        score=score(
+            w,
+            chain_fit=(fit, peer_fit_why(fit, segments)),
+            scale=(as_float(row["scale"]), scale_why(node)),
+            not_customer=(as_float(row["not_customer"]), customer_why(branches)),
+        ),
+        paths=(path,) if path is not None else (),
+        facts=facts,
+    )
+
+
+def _path_order(path: GraphPath) -> tuple[int, list[str], list[str]]:
+    """Deterministic choice among equally valid paths (stores list them in different orders)."""
+    return (len(path), [n.ref for n in path.nodes], [r.type for r in path.relationships])
+
+
+def _require_enterprise(store: GraphStore, uscc: str) -> None:
+    if not run_named(store, "enterprise_exists", {"uscc": uscc}):
+        raise NotFound("Enterprise", uscc)
+
+
+# -- corporate group -------------------------------------------------------------------------------
+
+
+def corporate_group(
+    store: GraphStore,
+    uscc: str,
+    *,
+    max_depth: int = 4,
+    max_members: int = 500,
+    majority: float = 50.0,
+    via_persons: bool = True,
+) -> CorporateGroup:
+    """Breadth-first search over control edges from the anchor, one query per level.
+
+    Control edges: ``CONTROLS``, and ``HOLDS_SHARES`` above ``majority`` percent (from enterprises,
+    and from persons when ``via_persons``). The search stops after ``max_depth`` hops or once
+    ``max_members`` nodes (anchor included) are reached.
+    """
+    if not 1 <= max_depth <= 8:
+        raise ValueError("max_depth must be between 1 and 8")
+    if max_members < 2:
+        raise ValueError("max_members must be at least 2")
+    anchor = f"Enterprise:{uscc}"
+    nodes: dict[str, GraphNode] = {}
+    parent: dict[str, tuple[str, GraphRelationship] | None] = {anchor: None}
+    frontier = [anchor]
+    truncated = False
+    for depth in range(max_depth + 1):
+        if not frontier:
+            break
+        incident = _control_edges(store, frontier, nodes, majority, via_persons)
+        if depth == max_depth:
+            # one look past the last level only tells whether the group goes on
+            truncated = any(other not in parent for f in frontier for other, _ in incident[f])
+            break
+        frontier_next: list[str] = []
+        for ref in sorted(frontier):
+            for other, rel in sorted(incident[ref], key=_edge_order):
+                if other in parent:
+                    continue
+                if len(parent) >= max_members:
+                    truncated = True
+                    break
+                parent[other] = (ref, rel)
+                frontier_next.append(other)
+        frontier = frontier_next
+    if anchor not in nodes:
+        _require_enterprise(store, uscc)
+    paths = {ref: _path_to(ref, parent, nodes) for ref in parent if ref != anchor}
+    return CorporateGroup(anchor, nodes, paths, truncated)
+
+
+def _control_edges(
+    store: GraphStore,
+    frontier: Sequence[str],
+    nodes: dict[str, GraphNode],
+    majority: float,
+    via_persons: bool,
+) -> dict[str, list[tuple[str, GraphRelationship]]]:
+    keys: dict[str, list[str]] = {"Enterprise": [], "Person": []}
+    for ref in frontier:
+        label, key = ref.split(":", 1)
+        keys[label].append(key)
+    rows = run_named(store, "group_control_edges", {
+        "usccs": sorted(keys["Enterprise"]), "person_ids": sorted(keys["Person"]),
+        "majority": float(majority), "persons": via_persons,
+    })
+    wanted = set(frontier)
+    incident: dict[str, list[tuple[str, GraphRelationship]]] = {ref: [] for ref in frontier}
+    seen: set[tuple[str, str, str, tuple[tuple[str, Any], ...]]] = set()
+    for row in rows:
+        src: GraphNode = row["src"]
+        dst: GraphNode = row["dst"]
+        raw: GraphRelationship = row["rel"]
+        props = dict(raw.properties)
+        ident = (raw.type, src.ref, dst.ref, tuple(sorted((k, str(v)) for k, v in props.items())))
+        if ident in seen:
+            continue
+        seen.add(ident)
+        nodes.setdefault(src.ref, src)
+        nodes.setdefault(dst.ref, dst)
+        rel = GraphRelationship(raw.type, src.ref, dst.ref, props)
+        if src.ref in wanted:
+            incident[src.ref].append((dst.ref, rel))
+        if dst.ref in wanted and dst.ref != src.ref:
+            incident[dst.ref].append((src.ref, rel))
+    return incident
+
+
+def _edge_order(edge: tuple[str, GraphRelationship]) -> tuple[str, int, float]:
+    other, rel = edge
+    pct = rel.properties.get("percentage")
+    return (other, _TYPE_ORDER.get(rel.type, 9),
+            -float(pct) if isinstance(pct, int | float) else 0.0)
+
+
+def _path_to(
+    ref: str,
+    parent: dict[str, tuple[str, GraphRelationship] | None],
+    nodes: dict[str, GraphNode],
+) -> GraphPath:
+    refs = [ref]
+    rels: list[GraphRelationship] = []
+    step = parent[ref]
+    while step is not None:
+        prev, rel = step
+        rels.append(rel)
+        refs.append(prev)
+        step = parent[prev]
+    refs.reverse()
+    rels.reverse()
+    return GraphPath(tuple(nodes[r] for r in refs), tuple(rels))
+
+
+def describe_control_path(path: GraphPath) -> str:
+    """``controls`` / ``holds 60%`` hops from the anchor, e.g. ``held 60% by → holds 55% of``."""
+    hops = []
+    here = path.nodes[0].ref
+    for rel in path.relationships:
+        pct = rel.properties.get("percentage")
+        share = f" {float(pct):g}%" if isinstance(pct, int | float) else ""
+        forward = rel.start == here
+        if rel.type == "CONTROLS":
+            hops.append("controls" if forward else "controlled by")
+        else:
+            hops.append(f"holds{share} of" if forward else f"held{share} by")
+        here = rel.end if forward else rel.start
+    return "control path: " + " → ".join(hops)
+
+
+def _group_peers(
+    store: GraphStore,
+    anchor: PeerAnchor,
+    group: CorporateGroup,
+    filters: EnterpriseFilter,
+    limit: int,
+    offset: int,
+    w: RankingWeights,
+) -> Page[Prospect]:
+    members = group.enterprises
+    if not members:
+        return Page([], 0, limit, offset)
+    rows = run_named(store, "peers_group", {
+        "uscc": anchor.uscc, "own": list(anchor.own), "near": list(anchor.near),
+        "usccs": members, **filters.params(),
+    })
+    prospects = []
+    for row in rows:
+        node: GraphNode = row["enterprise"]
+        path = group.paths[node.ref]
+        segments = str_list(row.get("segments"))
+        branches = str_list(row.get("branches"))
+        fit = as_float(row["chain_fit"])
+        prospects.append(Prospect(
+            enterprise=node,
+            score=score(
+                w,
+                path_strength=(path_strength(path, w), describe_control_path(path)),
+                chain_fit=(fit, peer_fit_why(fit, segments)),
+                scale=(as_float(row["scale"]), scale_why(node)),
+                not_customer=(as_float(row["not_customer"]), customer_why(branches)),
+            ),
+            paths=(path,),
+            facts={
+                "kind": PeerKind.GROUP.value,
+                "via": path.nodes[-2].key if len(path.nodes) > 2 else None,
+                "hops": len(path),
+                "segments": segments,
+                "branches": branches,
+                "is_customer": bool(branches),
+                "group_truncated": group.truncated,
+            },
+        ))
+    return paginate(rank(prospects), limit, offset)
