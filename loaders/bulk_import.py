@@ -1,0 +1,174 @@
+"""The bulk path: ``neo4j-admin database import`` CSV files from the same inputs.
+
+For an initial national-scale build, Cypher upserts are the slow way in. :func:`write_bulk_import`
+runs the same read → validate → transform steps as a load (same checks, same rejects file, same
+derived relationships, same content hashes, snapshot and source tags) but writes one CSV file per
+node label and per relationship spec instead of writing to a store::
+
+    nodes-Enterprise.csv       uscc:ID(Enterprise),name,registered_capital:double,…,:LABEL
+    rels-Person-HOLDS_SHARES-Enterprise.csv
+                               :START_ID(Person),:END_ID(Enterprise),percentage:double,…,:TYPE
+
+Every file has its header in its first line. Keys live in one ID space per label (``ID(Label)``),
+so a person and an enterprise may share a key; the ``:ID`` column is also stored as the key
+property. Lists use ``;`` as array delimiter; values may contain line breaks. Pass
+:attr:`BulkImportFiles.admin_args` to the tool (``Neo4jLocal.bulk_import(..., extra_args=...)``).
+Because hashes and tags match an incremental load, loading the same inputs afterwards with
+``chainscout load`` reports zero changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+
+from chainscout.graph.model import GraphModel, PropType, graph_model
+
+from .checkpoint import Checkpoint
+from .formats import LIST_SEPARATOR
+from .pipeline import LoadOptions, LoadSummary, TargetStats, run_load
+from .rows import RowEncoder, TargetRows
+
+#: Options ``neo4j-admin database import full`` needs for these files.
+ADMIN_ARGS = ("--array-delimiter=;", "--multiline-fields=true", "--id-type=string")
+_TYPE_SUFFIX = {
+    PropType.STRING: "",
+    PropType.DATE: "",
+    PropType.FLOAT: ":double",
+    PropType.INTEGER: ":long",
+    PropType.BOOLEAN: ":boolean",
+    PropType.STRING_LIST: ":string[]",
+}
+
+
+@dataclass
+class BulkImportFiles:
+    """The files written, in the order to pass them, and the load summary."""
+
+    directory: Path
+    nodes: list[Path] = field(default_factory=list)
+    relationships: list[Path] = field(default_factory=list)
+    summary: LoadSummary | None = None
+    admin_args: tuple[str, ...] = ADMIN_ARGS
+
+
+class BulkSink:
+    """Appends each target's rows to its CSV file with typed neo4j-admin headers."""
+
+    def __init__(self, out_dir: Path, model: GraphModel, targets: dict[str, TargetStats]) -> None:
+        self.out_dir = out_dir
+        self.model = model
+        self.targets = targets
+        self.encoder = RowEncoder(model, literal=False)
+        self.files = BulkImportFiles(out_dir)
+        self._writers: dict[str, tuple[pcsv.CSVWriter, pa.Schema]] = {}
+
+    def put(self, rows: TargetRows, *, snapshot: str, source: str) -> None:
+        if not rows.length:
+            return
+        hashes, _ = self.encoder.hashes(rows)
+        n = rows.length
+        columns: list[pa.Array] = []
+        names: list[str] = []
+        if rows.node is not None:
+            assert rows.key is not None
+            node = rows.node
+            names.append(f"{node.key}:ID({node.label})")
+            columns.append(rows.key)
+            for prop in node.properties:
+                if prop.name == node.key:
+                    continue
+                names.append(prop.name + _TYPE_SUFFIX[prop.type])
+                columns.append(_cell(rows.props[prop.name]))
+        else:
+            assert rows.rel is not None and rows.src is not None and rows.dst is not None
+            rel = rows.rel
+            names += [f":START_ID({rel.source})", f":END_ID({rel.target})"]
+            columns += [rows.src, rows.dst]
+            for prop in rel.properties:
+                names.append(prop.name + _TYPE_SUFFIX[prop.type])
+                columns.append(_cell(rows.props[prop.name]))
+        names += ["_hash", "_snapshot", "_source"]
+        columns += [pa.array(hashes, pa.string()), pa.array([snapshot] * n, pa.string()),
+                    pa.array([source] * n, pa.string())]
+        if rows.node is not None:
+            names.append(":LABEL")
+            columns.append(pa.array([rows.node.label] * n, pa.string()))
+        else:
+            assert rows.rel is not None
+            names.append(":TYPE")
+            columns.append(pa.array([rows.rel.type] * n, pa.string()))
+        table = pa.Table.from_arrays(columns, names=names)
+        writer = self._writer(rows, table.schema)
+        writer.write_table(table)
+        self.targets.setdefault(rows.name, TargetStats()).sent += n
+
+    def _writer(self, rows: TargetRows, schema: pa.Schema) -> pcsv.CSVWriter:
+        entry = self._writers.get(rows.name)
+        if entry is None:
+            if rows.node is not None:
+                path = self.out_dir / f"nodes-{rows.node.label}.csv"
+                self.files.nodes.append(path)
+            else:
+                assert rows.rel is not None
+                rel = rows.rel
+                path = self.out_dir / f"rels-{rel.source}-{rel.type}-{rel.target}.csv"
+                self.files.relationships.append(path)
+            writer = pcsv.CSVWriter(path, schema,
+                                    write_options=pcsv.WriteOptions(quoting_style="needed"))
+            self._writers[rows.name] = (writer, schema)
+            return writer
+        return entry[0]
+
+    def mark(self, key: str, chunks: int) -> None:
+        return None
+
+    def close(self) -> None:
+        for writer, _ in self._writers.values():
+            writer.close()
+        self._writers.clear()
+
+    def abort(self) -> None:
+        self.close()
+
+
+def _cell(arr: pa.Array) -> pa.Array:
+    """Lists as ``a;b`` text, everything else as is (CSV writes numbers and nulls itself)."""
+    if pa.types.is_list(arr.type):
+        return pc.binary_join(arr, LIST_SEPARATOR)
+    return arr
+
+
+def write_bulk_import(directory: Path, out_dir: Path, options: LoadOptions | None = None,
+                      *, model: GraphModel | None = None) -> BulkImportFiles:
+    """Check and transform the input files of ``directory`` into neo4j-admin CSV files.
+
+    ``out_dir`` is created and must not hold earlier import files (they would be imported too).
+    References must resolve inside the inputs: there is no store to look them up in.
+    """
+    options = options or LoadOptions()
+    model = model or graph_model()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stale = sorted(p.name for p in out_dir.glob("*.csv") if p.name.startswith(("nodes-", "rels-")))
+    if stale:
+        from .errors import LoadError
+
+        raise LoadError(out_dir, f"already holds import files ({', '.join(stale[:3])}…); "
+                        "use an empty directory")
+    sinks: list[BulkSink] = []
+
+    def make_sink(targets: dict[str, TargetStats], checkpoint: Checkpoint) -> BulkSink:
+        sink = BulkSink(out_dir, model, targets)
+        sinks.append(sink)
+        return sink
+
+    summary, _ = run_load(directory, options, make_sink, model=model, checkpoints=False)
+    files = sinks[0].files
+    summary.store = "neo4j-admin import files"
+    files.summary = summary
+    return files
+

@@ -1,0 +1,268 @@
+"""Initial build of an empty embedded FalkorDB graph with ``GRAPH.BULK``.
+
+Into an empty graph there is nothing to merge with, so a load does not need ``MERGE`` at all:
+FalkorDB's bulk-insert command takes nodes and edges as a binary stream (the protocol of the
+``falkordb-bulk-loader`` tool), an order of magnitude faster than Cypher. The rows are the same
+ones the upserts would write — same properties, content hashes, snapshot and source tags — so the
+graph is identical, and the next ``chainscout load`` compares and upserts as usual.
+
+The pipeline uses this path by itself when the target graph of the embedded store has no nodes
+(``LoadOptions.bulk_when_empty``): the empty graph is dropped and created again by the first
+``GRAPH.BULK ... BEGIN`` (node ids are then assigned from 0 in order, which the edges rely on; a
+graph that had nodes deleted would reuse their ids), the model's indexes and constraints are
+created right after that first small batch, and the later batches keep them up to date. Encoding
+is column-wise: every property column becomes a binary column (type byte + value) with pyarrow and
+numpy, and a batch is one join of those columns.
+
+Binary layout (all little-endian): a label block is ``name\\0``, ``uint32`` property count, the
+property names (``\\0``-terminated), then per node one value per property; a relationship-type
+block the same, with ``uint64`` source and target node ids before each edge's values. A value is a
+type byte and its payload: 0 null (property not set), 1 bool (1 byte), 2 double (8 bytes), 3 string
+(UTF-8, ``\\0``-terminated), 4 long (8 bytes), 5 array (``int64`` length, then values). Node ids are
+assigned in creation order from 0, which is why the graph must start empty.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import struct
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from chainscout.graph.model import GraphModel
+from chainscout.graph.stores.base import GraphStore, StoreError
+
+from .errors import LoadError
+from .pipeline import TargetStats
+from .rows import RowEncoder, TargetRows
+
+_NULL, _BOOL, _DOUBLE, _STRING, _LONG, _ARRAY = 0, 1, 2, 3, 4, 5
+
+
+def reset_graph(store: GraphStore) -> None:
+    """Drop the (empty) graph key, so ``GRAPH.BULK ... BEGIN`` can create it."""
+    with contextlib.suppress(StoreError):  # no such key yet
+        _command(store, "GRAPH.DELETE", _graph_name(store))
+
+
+def _graph_name(store: GraphStore) -> str:
+    name = getattr(store, "graph_name", None)
+    if not isinstance(name, str):  # pragma: no cover - only FalkorDBStore gets here
+        raise LoadError(None, f"the {store.name} store has no bulk insert")
+    return name
+
+
+def _command(store: GraphStore, *args: Any) -> Any:
+    """A FalkorDB module command on the store's connection."""
+    command = getattr(store, "_command", None)
+    if command is None:  # pragma: no cover - only FalkorDBStore gets here
+        raise LoadError(None, f"the {store.name} store has no bulk insert")
+    return command(*args)
+
+
+class FalkorBulkSink:
+    """Writes every row with ``GRAPH.BULK`` into a graph that starts empty."""
+
+    #: An empty graph has no reference data yet; the relationships to it need the nodes.
+    needs_reference = True
+
+    def __init__(self, store: GraphStore, model: GraphModel,
+                 targets: dict[str, TargetStats], *, apply_schema: bool = True) -> None:
+        self.store = store
+        self.apply_schema = apply_schema
+        self.model = model
+        self.targets = targets
+        self.encoder = RowEncoder(model, literal=False)
+        self.graph = _graph_name(store)
+        self._ids: dict[str, dict[str, int]] = {}
+        self._next_id = 0
+        self._begun = False
+        self._deferred: list[tuple[TargetRows, str, str]] = []
+
+    # -- Sink ----------------------------------------------------------------------------------
+    def put(self, rows: TargetRows, *, snapshot: str, source: str) -> None:
+        if not rows.length:
+            return
+        if rows.node is not None:
+            self._nodes(rows, snapshot, source)
+        else:
+            self._edges(rows, snapshot, source, final=False)
+
+    def mark(self, key: str, chunks: int) -> None:
+        return None  # a half-built graph is not empty: a rerun upserts everything instead
+
+    def close(self) -> None:
+        deferred, self._deferred = self._deferred, []
+        for rows, snapshot, source in deferred:
+            self._edges(rows, snapshot, source, final=True)
+
+    def abort(self) -> None:
+        self._deferred.clear()
+
+    # -- nodes and edges -----------------------------------------------------------------------
+    def _nodes(self, rows: TargetRows, snapshot: str, source: str) -> None:
+        assert rows.node is not None and rows.key is not None
+        node = rows.node
+        keys = rows.key.to_pylist()
+        start = self._next_id
+        self._next_id += len(keys)
+        ids = self._ids.setdefault(node.label, {})
+        ids.update(zip(keys, range(start, start + len(keys)), strict=True))
+        hashes, _ = self.encoder.hashes(rows)
+        names = [node.key, *rows.props, "_hash", "_snapshot", "_source"]
+        columns = [_encode(rows.key), *(_encode(rows.props[p]) for p in rows.props),
+                   _encode(pa.array(hashes, pa.string())), _constant(snapshot), _constant(source)]
+        self._send(node.label, names, columns, len(keys), nodes=True)
+
+    def _edges(self, rows: TargetRows, snapshot: str, source: str, *, final: bool) -> None:
+        assert rows.rel is not None and rows.src is not None and rows.dst is not None
+        rel = rows.rel
+        src = _lookup(self._ids.get(rel.source, {}), rows.src.to_pylist())
+        dst = _lookup(self._ids.get(rel.target, {}), rows.dst.to_pylist())
+        missing = (src < 0) | (dst < 0)
+        if missing.any():
+            if final:
+                raise LoadError(None, f"bulk build: {int(missing.sum())} {rel.name} rows name a "
+                                "node that was not built")
+            later = pa.array(missing)
+            self._deferred.append((_take(rows, later), snapshot, source))
+            keep = pa.array(~missing)
+            rows, src, dst = _take(rows, keep), src[~missing], dst[~missing]
+            if not rows.length:
+                return
+        hashes, _ = self.encoder.hashes(rows)
+        ends = np.empty((len(src), 2), dtype="<u8")
+        ends[:, 0], ends[:, 1] = src, dst
+        names = [*rows.props, "_hash", "_snapshot", "_source"]
+        columns = [_fixed(ends.view(np.uint8).reshape(-1, 16)),
+                   *(_encode(rows.props[p]) for p in rows.props),
+                   _encode(pa.array(hashes, pa.string())), _constant(snapshot), _constant(source)]
+        self._send(rel.type, names, columns, len(src), nodes=False, stats_name=rel.name)
+
+    def _send(self, name: str, props: list[str], columns: list[Any], count: int, *,
+              nodes: bool, stats_name: str | None = None) -> None:
+        header = name.encode() + b"\0" + struct.pack("<I", len(props)) + b"".join(
+            p.encode() + b"\0" for p in props)
+        joined = _join(columns, count)
+        offsets = np.frombuffer(joined.buffers()[1], dtype=np.int32)[
+            joined.offset:joined.offset + count + 1]
+        body = memoryview(joined.buffers()[2])[offsets[0]:offsets[-1]]
+        blob = header + bytes(body)
+        counts = [count, 0, 1, 0] if nodes else [0, count, 0, 1]
+        args: list[Any] = [*counts, blob]
+        if not self._begun:
+            args.insert(0, "BEGIN")
+        try:
+            _command(self.store, "GRAPH.BULK", self.graph, *args)
+        except StoreError as exc:
+            raise LoadError(None, f"bulk build of graph {self.graph!r} failed: {exc}") from exc
+        if not self._begun and self.apply_schema:
+            # Indexes and constraints now, while the graph is tiny: the bulk inserts that follow
+            # maintain them, which is cheaper than indexing the whole graph at the end.
+            self.store.apply_schema()
+        self._begun = True
+        stats = self.targets.setdefault(stats_name or name, TargetStats())
+        stats.sent += count
+        stats.created += count
+
+
+def _lookup(ids: dict[str, int], keys: list[str]) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """Node ids of keys, -1 for keys not built (yet)."""
+    try:
+        return np.fromiter(map(ids.__getitem__, keys), dtype=np.int64, count=len(keys))
+    except KeyError:
+        return np.fromiter((ids.get(k, -1) for k in keys), dtype=np.int64, count=len(keys))
+
+
+def _take(rows: TargetRows, mask: pa.Array) -> TargetRows:
+    assert rows.src is not None and rows.dst is not None
+    return TargetRows(rows.node, rows.rel, src=rows.src.filter(mask), dst=rows.dst.filter(mask),
+                      props={k: v.filter(mask) for k, v in rows.props.items()})
+
+
+# -- column encoders -------------------------------------------------------------------------------
+
+
+def _binary(offsets: np.ndarray[Any, Any], data: np.ndarray[Any, Any], n: int) -> pa.Array:
+    return pa.Array.from_buffers(pa.binary(), n, [None, pa.py_buffer(offsets.astype(np.int32)),
+                                                  pa.py_buffer(np.ascontiguousarray(data))])
+
+
+def _fixed(matrix: np.ndarray[Any, Any]) -> pa.Array:
+    n, width = matrix.shape
+    return _binary(np.arange(0, n * width + 1, width), matrix.reshape(-1), n)
+
+
+def _numeric(values: np.ndarray[Any, Any], valid: np.ndarray[Any, Any], type_byte: int
+             ) -> pa.Array:
+    """type byte + 8 bytes for valid values, a single null byte for the others."""
+    n = len(values)
+    lengths = np.where(valid, 9, 1)
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    data = np.zeros(int(offsets[-1]), dtype=np.uint8)
+    starts = offsets[:-1][valid]
+    data[starts] = type_byte
+    payload = np.ascontiguousarray(values[valid]).view(np.uint8).reshape(-1, 8)
+    data[starts[:, None] + np.arange(1, 9)] = payload
+    return _binary(offsets, data, n)
+
+
+def _strings(arr: pa.Array) -> pa.Array:
+    """type byte 3 + UTF-8 + NUL for values, a null byte for nulls, as a binary column."""
+    text = pc.binary_join_element_wise("\x03", arr, "\x00", "")
+    return pc.fill_null(text, "\x00").cast(pa.binary())
+
+
+def _encode(arr: pa.Array) -> pa.Array:
+    type_ = arr.type
+    n = len(arr)
+    if pa.types.is_string(type_):
+        return _strings(arr)
+    valid = np.asarray(pc.is_valid(arr).to_numpy(zero_copy_only=False), dtype=bool)
+    if pa.types.is_floating(type_):
+        values = pc.fill_null(arr, 0.0).to_numpy(zero_copy_only=False).astype("<f8")
+        return _numeric(values, valid, _DOUBLE)
+    if pa.types.is_integer(type_):
+        values = pc.fill_null(arr, 0).to_numpy(zero_copy_only=False).astype("<i8")
+        return _numeric(values, valid, _LONG)
+    if pa.types.is_boolean(type_):
+        flags = pc.fill_null(arr, False).to_numpy(zero_copy_only=False).astype(np.uint8)
+        lengths = np.where(valid, 2, 1)
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        data = np.zeros(int(offsets[-1]), dtype=np.uint8)
+        starts = offsets[:-1][valid]
+        data[starts] = _BOOL
+        data[starts + 1] = flags[valid]
+        return _binary(offsets, data, n)
+    if pa.types.is_list(type_):
+        lengths = pc.fill_null(pc.list_value_length(arr), 0).to_numpy(
+            zero_copy_only=False).astype("<i8")
+        heads = _numeric(lengths, valid, _ARRAY)
+        flat = _strings(pc.list_flatten(arr))
+        counts = pa.array(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32))
+        grouped = pa.ListArray.from_arrays(counts, flat)
+        items = pc.if_else(pa.array(valid), pc.binary_join(grouped, b""), b"")
+        return pc.binary_join_element_wise(heads, items, b"")
+    if pa.types.is_null(type_):
+        return pa.array([b"\x00"] * n, pa.binary())
+    raise TypeError(f"cannot bulk-encode a {type_} column")
+
+
+def _constant(text: str) -> bytes:
+    return b"\x03" + text.encode() + b"\x00"
+
+
+def _join(columns: list[Any], n: int) -> pa.Array:
+    merged: list[Any] = []
+    for part in columns:
+        if isinstance(part, bytes) and merged and isinstance(merged[-1], bytes):
+            merged[-1] += part
+        else:
+            merged.append(part)
+    if not any(isinstance(p, pa.Array) for p in merged):
+        return pa.array([b"".join(merged)] * n, pa.binary())
+    joined = pc.binary_join_element_wise(*merged, b"")
+    return joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined

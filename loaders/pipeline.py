@@ -1,0 +1,651 @@
+"""Load a directory of input files into a graph store: read → validate → transform → write.
+
+:func:`load_directory` is the whole load:
+
+1. find the input files (:func:`~chainscout.loaders.readers.discover`) and check every one of them
+   before anything is written — a malformed file stops the load with a
+   :class:`~chainscout.loaders.errors.LoadError`;
+2. load the reference data (GB/T 4754 industries, chains and segments, event types);
+3. per record kind, in model order (nodes before the relationships between them), stream each file
+   in chunks: check the fields, then duplicates, references and ownership totals; write rejected rows
+   to the rejects file; transform the rest into node and relationship rows and hand them, batched,
+   to a writer thread that runs the model's generated ``UNWIND $rows`` upserts (one transaction per
+   batch, retried on transient errors) while the next chunk is being checked;
+4. optionally prune what this source loaded before but the new snapshot no longer has.
+
+A checkpoint after every chunk lets a crashed load resume; the summary reconciles read = loaded +
+rejected for every file and counts what changed in the store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyarrow as pa
+from tqdm import tqdm
+
+from chainscout.graph.model import GraphModel, PropType, graph_model
+from chainscout.graph.stores.base import GraphStore, StoreError, StoreUnavailable
+from chainscout.graph.upsert import stale_nodes, stale_relationships
+
+from .checkpoint import Checkpoint
+from .errors import LoadError
+from .formats import KIND_ORDER, record_kind
+from .mapping import STANDARDS, load_mapping
+from .readers import ChunkSource, InputFile, discover, file_digest_update, open_source
+from .reference_data import load_chains, load_event_types, load_gbt4754
+from .rejects import Reject, RejectsWriter
+from .rows import RowEncoder, SegmentMatcher, TargetRows, literal_params_supported, transform
+from .validate import (
+    DEFAULT_OWNERSHIP_TOLERANCE,
+    ChunkValidator,
+    LoadState,
+    ReferenceData,
+)
+
+REFERENCE_SOURCE = "reference"
+WRITE_RETRIES = 4
+PRUNE_BATCH = 10_000
+_QUEUE_DEPTH = 6
+
+
+@dataclass
+class LoadOptions:
+    mapping: Path | None = None
+    #: Snapshot id; default: a hash of the input files (and mapping), so a rerun changes nothing.
+    snapshot: str | None = None
+    #: Name of the source; default: the directory's name. Items are tagged ``<source>:<kind>``.
+    source: str | None = None
+    prune: bool = False
+    #: Rejects file; default ``<data dir>/loads/<source>.rejects.csv``.
+    rejects: Path | None = None
+    batch_size: int = 5000
+    progress: bool = True
+    #: Check and transform everything, write only the rejects file.
+    dry_run: bool = False
+    resume: bool = True
+    #: Load the reference data too (turn off only when the store already has it).
+    reference: bool = True
+    ownership_tolerance: float = DEFAULT_OWNERSHIP_TOLERANCE
+    apply_schema: bool = True
+    #: Build an empty embedded FalkorDB graph with GRAPH.BULK instead of upserts (same result).
+    bulk_when_empty: bool = True
+
+
+@dataclass
+class FileStats:
+    file: str
+    kind: str
+    read: int = 0
+    loaded: int = 0
+    rejected: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+
+    @property
+    def reconciles(self) -> bool:
+        return self.read == self.loaded + self.rejected
+
+
+@dataclass
+class TargetStats:
+    sent: int = 0
+    created: int = 0
+    updated: int = 0
+    restamped: int = 0
+    deleted: int = 0
+
+    @property
+    def unchanged(self) -> int:
+        return self.sent - self.created - self.updated - self.restamped
+
+    def as_dict(self) -> dict[str, int]:
+        return {"sent": self.sent, "created": self.created, "updated": self.updated,
+                "restamped": self.restamped, "deleted": self.deleted}
+
+
+@dataclass
+class LoadSummary:
+    directory: str
+    source: str
+    snapshot: str
+    store: str | None
+    rejects_path: str | None
+    files: list[FileStats] = field(default_factory=list)
+    targets: dict[str, TargetStats] = field(default_factory=dict)
+    ignored_files: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    resumed: bool = False
+    dry_run: bool = False
+
+    @property
+    def read(self) -> int:
+        return sum(f.read for f in self.files)
+
+    @property
+    def loaded(self) -> int:
+        return sum(f.loaded for f in self.files)
+
+    @property
+    def rejected(self) -> int:
+        return sum(f.rejected for f in self.files)
+
+    @property
+    def reconciles(self) -> bool:
+        return all(f.reconciles for f in self.files)
+
+    @property
+    def changes(self) -> int:
+        """Nodes and relationships created, updated or deleted in the store."""
+        return sum(t.created + t.updated + t.deleted for t in self.targets.values())
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.read / self.seconds if self.seconds else 0.0
+
+    def table(self) -> str:
+        """The summary as a plain-text table for the terminal."""
+        lines: list[str] = []
+        w = max([len(f.file) for f in self.files] + [4])
+        lines.append(f"{'file':<{w}}  {'kind':<20} {'read':>10} {'loaded':>10} {'rejected':>9}")
+        for f in self.files:
+            mark = "" if f.reconciles else "  (does not reconcile!)"
+            lines.append(f"{f.file:<{w}}  {f.kind:<20} {f.read:>10,} {f.loaded:>10,} "
+                         f"{f.rejected:>9,}{mark}")
+        lines.append(f"{'total':<{w}}  {'':<20} {self.read:>10,} {self.loaded:>10,} "
+                     f"{self.rejected:>9,}")
+        if self.targets:
+            lines.append("")
+            t = max(len(n) for n in self.targets)
+            lines.append(f"{'graph':<{t}}  {'rows':>10} {'created':>9} {'updated':>9} "
+                         f"{'unchanged':>10} {'deleted':>8}")
+            for name, s in self.targets.items():
+                lines.append(f"{name:<{t}}  {s.sent:>10,} {s.created:>9,} {s.updated:>9,} "
+                             f"{s.unchanged + s.restamped:>10,} {s.deleted:>8,}")
+        lines.append("")
+        verb = "checked (dry run)" if self.dry_run else f"loaded into {self.store}"
+        lines.append(f"{self.read:,} rows read, {self.loaded:,} {verb}, {self.rejected:,} "
+                     f"rejected in {self.seconds:.1f}s ({self.rows_per_second:,.0f} rows/s); "
+                     f"{self.changes:,} changes; source {self.source}, snapshot {self.snapshot}"
+                     + ("; resumed from a checkpoint" if self.resumed else ""))
+        if self.rejected and self.rejects_path:
+            lines.append(f"rejects: {self.rejects_path}")
+        for f in self.files:
+            if f.ignored_columns:
+                lines.append(f"{f.file}: ignored columns {', '.join(f.ignored_columns)}")
+        if self.ignored_files:
+            lines.append(f"ignored files: {', '.join(self.ignored_files)}")
+        return "\n".join(lines)
+
+
+# -- where rows go ---------------------------------------------------------------------------------
+
+
+class Sink(Protocol):
+    """Receives the transformed rows of a load: a store, a counter (dry run) or bulk CSV files."""
+
+    def put(self, rows: TargetRows, *, snapshot: str, source: str) -> None: ...
+
+    def mark(self, key: str, chunks: int) -> None: ...
+
+    def close(self) -> None: ...
+
+    def abort(self) -> None: ...
+
+
+class StoreSink:
+    """Encodes rows for the store and writes them on one thread, so checking the next chunk
+    overlaps the store's work; batches are written in order, one transaction each."""
+
+    def __init__(self, store: GraphStore, model: GraphModel, targets: dict[str, TargetStats],
+                 checkpoint: Checkpoint | None, batch_size: int) -> None:
+        self.store = store
+        self.targets = targets
+        self.checkpoint = checkpoint
+        self.batch_size = batch_size
+        literal = store.name == "falkordb" and literal_params_supported()
+        self.encoder = RowEncoder(model, literal=literal)
+        self.error: BaseException | None = None
+        self._queue: queue.Queue[tuple[str, Any] | None] = queue.Queue(maxsize=_QUEUE_DEPTH)
+        self._thread = threading.Thread(target=self._run, name="chainscout-load-writer",
+                                        daemon=True)
+        self._thread.start()
+
+    def put(self, rows: TargetRows, *, snapshot: str, source: str) -> None:
+        encoded = self.encoder.encode(rows, snapshot=snapshot, source=source)
+        for params, count in encoded.batches(self.batch_size):
+            self._put(("write", (encoded.name, encoded.cypher, params, count)))
+
+    def mark(self, key: str, chunks: int) -> None:
+        self._put(("mark", (key, chunks)))
+
+    def _put(self, job: tuple[str, Any]) -> None:
+        while True:
+            if self.error is not None:
+                raise self.error
+            try:
+                self._queue.put(job, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def close(self) -> None:
+        """Wait for every queued write; re-raise the first failure."""
+        while self._thread.is_alive():
+            try:
+                self._queue.put(None, timeout=0.5)
+                break
+            except queue.Full:
+                continue
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def abort(self) -> None:
+        with contextlib.suppress(BaseException):  # the first error is the one to report
+            self.close()
+
+    def _run(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            if self.error is not None:
+                continue  # drain after a failure
+            try:
+                kind, payload = job
+                if kind == "write":
+                    self._write(*payload)
+                elif self.checkpoint is not None:
+                    key, chunks = payload
+                    self.checkpoint.save(key, chunks, {k: v.as_dict()
+                                                       for k, v in self.targets.items()})
+            except BaseException as exc:
+                self.error = exc
+
+    def _write(self, name: str, cypher: str, rows: Any, count: int) -> None:
+        result = write_with_retries(self.store, cypher, {"rows": rows})
+        stats = self.targets.setdefault(name, TargetStats())
+        stats.sent += count
+        if result:
+            created = int(result[0].get("created") or 0)
+            updated = int(result[0].get("updated") or 0)
+            touched = int(result[0].get("touched") or 0)
+            stats.created += created
+            stats.updated += updated
+            stats.restamped += max(touched - created - updated, 0)
+
+
+def write_with_retries(store: GraphStore, cypher: str, params: dict[str, Any],
+                       retries: int = WRITE_RETRIES) -> list[dict[str, Any]]:
+    """One batch in one transaction; an unreachable store is retried with backoff.
+
+    The stores retry their own transient errors (Neo4j's managed transactions, FalkorDB's
+    reconnect); this adds a longer backoff for a store that is briefly gone. Safe because every
+    batch is an idempotent upsert.
+    """
+    delay = 0.5
+    for attempt in range(retries):
+        try:
+            return store.write(cypher, params)
+        except StoreUnavailable:
+            if attempt == retries - 1:
+                raise
+            time.sleep(delay)
+            delay *= 2
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class CountSink:
+    """Dry run: count the rows, write nothing."""
+
+    def __init__(self, targets: dict[str, TargetStats]) -> None:
+        self.targets = targets
+
+    def put(self, rows: TargetRows, *, snapshot: str, source: str) -> None:
+        self.targets.setdefault(rows.name, TargetStats()).sent += rows.length
+
+    def mark(self, key: str, chunks: int) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+    def abort(self) -> None:
+        return None
+
+
+# -- the load --------------------------------------------------------------------------------------
+
+
+def default_rejects_path(source: str) -> Path:
+    from chainscout.settings import get_settings
+
+    return get_settings().data_dir / "loads" / f"{_safe(source)}.rejects.csv"
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "load"
+
+
+def input_snapshot(files: Iterable[Path], extra: Iterable[Path] = ()) -> str:
+    """The default snapshot id: a hash of the input files' contents (and the mapping file)."""
+    digest = hashlib.blake2b(digest_size=8)
+    for path in [*sorted(files), *extra]:
+        digest.update(path.name.encode())
+        file_digest_update(digest, path)
+    return "sha-" + digest.hexdigest()
+
+
+@dataclass
+class _Plan:
+    """Checked sources by kind, standards' conversions, and what the load will write."""
+
+    sources: dict[str, list[ChunkSource]]
+    standard_stats: list[FileStats]
+    standard_rejects: list[Reject]
+    inputs: list[InputFile]
+    ignored: list[str]
+
+
+def plan_load(directory: Path, options: LoadOptions) -> _Plan:
+    """Find and check every input file; raise :class:`LoadError` for the first unusable one."""
+    mapping = load_mapping(options.mapping) if options.mapping is not None else None
+    inputs, ignored = discover(directory, mapping)
+    if not inputs:
+        raise LoadError(directory, "no input files found: expected files named after their "
+                        f"kind ({', '.join(k + '.csv' for k in KIND_ORDER[:3])}, …, as CSV, "
+                        "Parquet or JSON Lines), a mapping file that matches them, or bods/, "
+                        "gleif/, ftm/ subdirectories")
+    sources: dict[str, list[ChunkSource]] = {k: [] for k in KIND_ORDER}
+    for file in inputs:
+        if file.kind in STANDARDS:
+            continue
+        source = open_source(file, record_kind(file.kind))
+        source.check()
+        sources[file.kind].append(source)
+    standard_stats: list[FileStats] = []
+    standard_rejects: list[Reject] = []
+    for standard in STANDARDS:
+        files = [f for f in inputs if f.kind == standard]
+        if not files:
+            continue
+        from .standards import convert
+
+        converted = convert(standard, files)
+        for src in converted.sources:
+            sources[src.kind].append(src)
+        standard_rejects.extend(converted.rejects)
+        for display, count in converted.unmapped.items():
+            standard_stats.append(FileStats(display, standard, read=count, rejected=count))
+    return _Plan(sources, standard_stats, standard_rejects, inputs, ignored)
+
+
+def load_directory(store: GraphStore | None, directory: Path,
+                   options: LoadOptions | None = None) -> LoadSummary:
+    """Load every input file in ``directory`` into ``store`` (``None`` only for a dry run)."""
+    options = options or LoadOptions()
+    if store is None and not options.dry_run:
+        raise ValueError("a store is needed unless dry_run is set")
+    model = store.model if store is not None else graph_model()
+    empty = store is not None and not options.dry_run and store_is_empty(store)
+    if empty:
+        # A checkpoint of an earlier run is stale when the graph is empty (wiped since).
+        options = replace(options, resume=False)
+
+    def make_sink(targets: dict[str, TargetStats], checkpoint: Checkpoint) -> Sink:
+        if options.dry_run or store is None:
+            return CountSink(targets)
+        if empty and options.bulk_when_empty and store.name == "falkordb":
+            from .falkordb_bulk import FalkorBulkSink, reset_graph
+
+            reset_graph(store)
+            return FalkorBulkSink(store, model, targets, apply_schema=options.apply_schema)
+        if options.apply_schema:
+            store.apply_schema()
+        return StoreSink(store, model, targets, checkpoint, options.batch_size)
+
+    summary, plan = run_load(directory, options, make_sink, model=model, store=store)
+    if options.prune and store is not None and not options.dry_run:
+        kinds = [k for k in KIND_ORDER if plan.sources[k]]
+        _prune(store, model, kinds, summary.source, summary.snapshot, summary.targets,
+               options.reference)
+    return summary
+
+
+def run_load(directory: Path, options: LoadOptions,
+             make_sink: Callable[[dict[str, TargetStats], Checkpoint], Sink], *,
+             model: GraphModel, store: GraphStore | None = None,
+             checkpoints: bool = True) -> tuple[LoadSummary, _Plan]:
+    """Read, check and transform every input file and hand the rows to a sink.
+
+    ``store`` (optional) answers look-ups of references that are not in the load; the sink
+    decides where the rows go.
+    """
+    started = time.perf_counter()
+    directory = Path(directory)
+    plan = plan_load(directory, options)
+    source = options.source or directory.resolve().name
+    snapshot = options.snapshot or input_snapshot(
+        [f.path for f in plan.inputs], [options.mapping] if options.mapping else [])
+    rejects_path = options.rejects or default_rejects_path(source)
+    fingerprint = f"{source}|{snapshot}|{options.prune}|{options.dry_run}"
+    checkpoint, resumed = Checkpoint.open(
+        rejects_path.with_name(rejects_path.name + ".checkpoint.json"), fingerprint,
+        resume=checkpoints and options.resume and not options.dry_run)
+    targets: dict[str, TargetStats] = {}
+    if resumed:
+        targets = {k: TargetStats(**v) for k, v in checkpoint.targets.items()}
+    summary = LoadSummary(str(directory), source, snapshot, None if store is None else store.name,
+                          str(rejects_path), targets=targets, ignored_files=plan.ignored,
+                          resumed=resumed, dry_run=options.dry_run)
+    ref = ReferenceData.load()
+    state = LoadState(ref, store_lookup=_store_lookup(store, model) if store else None,
+                      ownership_tolerance=options.ownership_tolerance)
+    sink = make_sink(targets, checkpoint)
+    with RejectsWriter(rejects_path) as rejects:
+        rejects.write(plan.standard_rejects)
+        summary.files.extend(plan.standard_stats)
+        try:
+            if (options.reference or getattr(sink, "needs_reference", False)) and (
+                    checkpoint.chunks_done(REFERENCE_SOURCE) == 0):
+                ref_snapshot = reference_snapshot()
+                for rows in reference_targets(model):
+                    sink.put(rows, snapshot=ref_snapshot, source=REFERENCE_SOURCE)
+                sink.mark(REFERENCE_SOURCE, 1)
+            _first_passes(plan, state, ref)
+            matcher = SegmentMatcher(load_chains())
+            for kind in KIND_ORDER:
+                for src in plan.sources[kind]:
+                    stats = _load_source(src, kind, state, ref, model, sink, rejects,
+                                         checkpoint, matcher, options, snapshot=snapshot,
+                                         source=f"{source}:{kind}")
+                    summary.files.append(stats)
+            sink.close()
+        except BaseException:
+            sink.abort()
+            rejects.flush()
+            raise
+        rejects.flush()
+    checkpoint.remove()
+    summary.seconds = time.perf_counter() - started
+    return summary, plan
+
+
+def store_is_empty(store: GraphStore) -> bool:
+    """Whether the store's graph has no nodes at all."""
+    rows = store.read("MATCH (n) RETURN count(n) AS n")
+    return bool(rows) and int(rows[0]["n"]) == 0
+
+
+def _store_lookup(store: GraphStore, model: GraphModel) -> Callable[[str, list[str]], set[str]]:
+    def lookup(label: str, keys: list[str]) -> set[str]:
+        model.check_label(label)
+        key = model.key_of(label)
+        found: set[str] = set()
+        cypher = f"UNWIND $keys AS k MATCH (n:{label} {{{key}: k}}) RETURN n.{key} AS k"
+        for start in range(0, len(keys), 5000):
+            rows = store.read(cypher, {"keys": keys[start:start + 5000]})
+            found.update(str(r["k"]) for r in rows)
+        return found
+
+    return lookup
+
+
+def _first_passes(plan: _Plan, state: LoadState, ref: ReferenceData) -> None:
+    """What some kinds need to know about all their rows before any row is checked."""
+    for src in plan.sources["enterprise_segments"]:
+        validator = ChunkValidator(record_kind("enterprise_segments"), ref, src.options,
+                                   src.display)
+        for chunk in src.chunks():
+            valid = validator.validate(chunk)
+            state.explicit_segments.update(zip(valid.columns["uscc"].to_pylist(),
+                                               valid.columns["segment_id"].to_pylist(),
+                                               strict=True))
+    seen: set[str] = set()
+    for src in plan.sources["shareholdings"]:
+        validator = ChunkValidator(record_kind("shareholdings"), ref, src.options, src.display)
+        for chunk in src.chunks():
+            state.add_ownership(validator.validate(chunk), seen)
+    for src in plan.sources["branches"]:
+        validator = ChunkValidator(record_kind("branches"), ref, src.options, src.display)
+        for chunk in src.chunks():
+            state.add_pending("Branch", validator.validate(chunk), "branch_id")
+
+
+def _load_source(src: ChunkSource, kind: str, state: LoadState, ref: ReferenceData,
+                 model: GraphModel, sink: Sink, rejects: RejectsWriter, checkpoint: Checkpoint,
+                 matcher: SegmentMatcher, options: LoadOptions, *, snapshot: str, source: str
+                 ) -> FileStats:
+    spec = record_kind(kind)
+    validator = ChunkValidator(spec, ref, src.options, src.display)
+    stats = FileStats(src.display, kind)
+    key = f"{kind}|{src.display}"
+    done = checkpoint.chunks_done(key)
+    bar = tqdm(total=src.estimated_rows, unit=" rows", unit_scale=True, leave=False,
+               desc=f"{kind} {src.display}", disable=not options.progress)
+    try:
+        for number, chunk in enumerate(src.chunks(), start=1):
+            valid = validator.validate(chunk)
+            state.check(spec, valid, src.display)
+            rejects.write(valid.rejects)
+            stats.read += chunk.read
+            stats.loaded += valid.length
+            stats.rejected += valid.rejected
+            bar.update(chunk.read)
+            if number <= done:
+                continue  # written before a crash; checked again to rebuild state and rejects
+            if valid.length:
+                for rows in transform(spec, valid, model, matcher, state.explicit_segments):
+                    sink.put(rows, snapshot=snapshot, source=source)
+            sink.mark(key, number)
+    finally:
+        bar.close()
+    stats.ignored_columns = list(src.ignored_columns)
+    return stats
+
+
+def reference_targets(model: GraphModel) -> list[TargetRows]:
+    """Reference data as rows: industries, chains, segments, their links, event types."""
+
+    def nodes(label: str, records: list[dict[str, Any]]) -> TargetRows:
+        node = model.node(label)
+        return TargetRows(node, None, key=pa.array([r[node.key] for r in records], pa.string()),
+                          props={p.name: _column(p.type, [r.get(p.name) for r in records])
+                                 for p in node.properties if p.name != node.key})
+
+    def rels(type_: str, source: str, target: str, pairs: Iterable[tuple[str, str]]
+             ) -> TargetRows:
+        rel = model.relationship(type_, source, target)
+        unique = list(dict.fromkeys(pairs))
+        return TargetRows(None, rel, src=pa.array([a for a, _ in unique], pa.string()),
+                          dst=pa.array([b for _, b in unique], pa.string()),
+                          props={p.name: _column(p.type, [None] * len(unique))
+                                 for p in rel.properties})
+
+    gbt = load_gbt4754()
+    chains = load_chains()
+    events = load_event_types()
+    segments = [s for c in chains for s in c.segments]
+    return [
+        nodes("Industry", [{"code": e.code, "name": e.name, "level": e.level,
+                            "section": e.section} for e in gbt.values()]),
+        rels("SUBCLASS_OF", "Industry", "Industry",
+             ((e.code, e.parent) for e in gbt.values() if e.parent)),
+        nodes("IndustryChain", [{"chain_id": c.id, "name": c.name, "name_en": c.name_en,
+                                 "description": c.description} for c in chains]),
+        nodes("ChainSegment", [{"segment_id": s.id, "name": s.name, "name_en": s.name_en,
+                                "chain_id": s.chain_id, "position": s.position,
+                                "keywords": list(s.keywords) or None} for s in segments]),
+        rels("PART_OF", "ChainSegment", "IndustryChain", ((s.id, s.chain_id) for s in segments)),
+        rels("UPSTREAM_OF", "ChainSegment", "ChainSegment",
+             ((link.source, link.target) for c in chains for link in c.links)),
+        rels("MAPS_TO", "ChainSegment", "Industry",
+             ((s.id, code) for s in segments for code in s.all_codes)),
+        nodes("EventType", [{"code": e.code, "name": e.name, "name_en": e.name_en,
+                             "category": e.category,
+                             "product_signals": list(e.product_signals) or None,
+                             "value_tier": e.value_tier, "base_value": float(e.base_value)}
+                            for e in events.values()]),
+    ]
+
+
+def _column(type_: PropType, values: list[Any]) -> pa.Array:
+    arrow = {PropType.STRING: pa.string(), PropType.DATE: pa.string(),
+             PropType.FLOAT: pa.float64(), PropType.INTEGER: pa.int64(),
+             PropType.BOOLEAN: pa.bool_(), PropType.STRING_LIST: pa.list_(pa.string())}[type_]
+    return pa.array(values, arrow)
+
+
+def reference_snapshot() -> str:
+    """Hash of the reference data as loaded, so unchanged reference data is not rewritten."""
+    digest = hashlib.blake2b(digest_size=8)
+    digest.update(repr(sorted(load_gbt4754().items())).encode())
+    digest.update(repr(load_chains()).encode())
+    digest.update(repr(sorted(load_event_types().items())).encode())
+    return "ref-" + digest.hexdigest()
+
+
+def _prune(store: GraphStore, model: GraphModel, kinds: list[str], source: str,
+           snapshot: str, targets: dict[str, TargetStats], reference: bool) -> None:
+    """Delete what ``<source>:<kind>`` loaded before but this snapshot does not have."""
+    jobs: list[tuple[str, str, str, str]] = []  # (target name, cypher, source tag, snapshot)
+    for kind in kinds:
+        spec = record_kind(kind)
+        tag = f"{source}:{kind}"
+        for rel in spec.relationships:
+            rtype = rel.spec(model)
+            jobs.append((rtype.name, stale_relationships(rtype), tag, snapshot))
+        if spec.derive_segments:
+            rtype = model.relationship("IN_SEGMENT", "Enterprise", "ChainSegment")
+            jobs.append((rtype.name, stale_relationships(rtype), tag, snapshot))
+        if spec.node is not None:
+            jobs.append((spec.node.label, stale_nodes(model.node(spec.node.label)), tag,
+                         snapshot))
+    if reference:
+        ref_snapshot = reference_snapshot()
+        for ref_rel in model.relationships:
+            if ref_rel.type in ("SUBCLASS_OF", "PART_OF", "UPSTREAM_OF", "MAPS_TO"):
+                jobs.append((ref_rel.name, stale_relationships(ref_rel), REFERENCE_SOURCE,
+                             ref_snapshot))
+        for label in ("Industry", "IndustryChain", "ChainSegment", "EventType"):
+            jobs.append((label, stale_nodes(model.node(label)), REFERENCE_SOURCE, ref_snapshot))
+    for name, cypher, tag, snap in jobs:
+        while True:
+            try:
+                rows = write_with_retries(store, cypher, {"source": tag, "snapshot": snap,
+                                                          "batch": PRUNE_BATCH})
+            except StoreError as exc:
+                raise LoadError(None, f"pruning {name} failed: {exc}") from exc
+            deleted = int(rows[0]["deleted"]) if rows else 0
+            if deleted:
+                targets.setdefault(name, TargetStats()).deleted += deleted
+            if deleted < PRUNE_BATCH:
+                break
