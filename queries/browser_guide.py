@@ -144,6 +144,7 @@ EXAMPLES: dict[str, str] = {
     "reach_km": "100.0",
     "min_members": "1",
     "max_fanout": "50",
+    "with_props": "true",
     "skip": "0",
     "limit": "10",
     # one entry per park / association / segment of the lists above (length 1 each)
@@ -254,10 +255,7 @@ def query_modules() -> list[ModuleInfo]:
                                       tuple(refs)))
     api_sources: dict[str, str] = {}
     for package in ("chainscout.api", "chainscout.api.routers"):
-        try:
-            api_sources.update({f"{package}.{k}": v for k, v in _module_sources(package).items()})
-        except ModuleNotFoundError:  # pragma: no cover - installed without the API
-            pass
+        api_sources.update({f"{package}.{k}": v for k, v in _module_sources(package).items()})
     api_refs = sorted({n for src in api_sources.values() for n in _referenced(src, names)}
                       - used)
     if api_refs:

@@ -3,8 +3,12 @@
 The query runs through ``store.read``, i.e. in the store's own read-only mode (Neo4j READ access
 mode, FalkorDB ``GRAPH.RO_QUERY``): the store refuses writes, whatever the text says. On top of
 that, clauses that reach outside the graph (``LOAD CSV``, APOC load/import/export, periodic and
-trigger procedures, ``dbms.*``) are refused before the query is sent. Values travel as parameters;
-there is a time limit and a row cap.
+trigger procedures, ``dbms.*``), administration commands that Neo4j runs even in read mode
+(``SHOW USERS``/``TRANSACTIONS``/``SETTINGS``…, ``TERMINATE TRANSACTIONS``, ``USE <other database>``,
+cache and statistics procedures) and ``range()`` calls with literal bounds over
+:data:`RANGE_MAX` elements (FalkorDB builds such a list in full before it checks the time limit)
+are refused before the query is sent. Values travel as parameters; there is a time limit and a row
+cap.
 """
 
 from __future__ import annotations
@@ -31,13 +35,28 @@ from .common import invalid
 router = APIRouter(prefix="/cypher", tags=["cypher"])
 
 _PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-_COMMENTS = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
-_STRINGS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+#: String literals, comments and `quoted` names, matched in one left-to-right pass so that a quote
+#: inside a comment (or `//` inside a string) cannot hide the code that follows it.
+_LEXEMES = re.compile(
+    r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|//[^\n]*|/\*.*?\*/|`[^`]*`", re.DOTALL)
 _REFUSED = re.compile(
     r"\bLOAD\s+CSV\b|\bapoc\s*\.\s*(?:load|import|export|periodic|trigger|cypher|"
-    r"systemdb|log)\b|\bdbms\s*\.|\bPERIODIC\s+COMMIT\b|\bIN\s+TRANSACTIONS\b",
+    r"systemdb|log)\b|\bdbms\s*\.|\bPERIODIC\s+COMMIT\b|\bIN\s+TRANSACTIONS\b"
+    # administration that Neo4j runs in read mode: kill others' transactions, read the system
+    # database (users, roles, settings, other queries' text), leave the configured database
+    r"|\bTERMINATE\s+TRANSACTIONS?\b"
+    r"|(?:^|[;{])\s*SHOW\s+(?!(?:(?:ALL|RANGE|TEXT|POINT|LOOKUP|FULLTEXT|VECTOR|UNIQUE|KEY|NODE|"
+    r"RELATIONSHIP|REL|PROPERTY|EXIST|EXISTENCE|EXISTS|TYPE|BUILT\s+IN|USER\s+DEFINED)\s+)*"
+    r"(?:INDEX|INDEXES|CONSTRAINT|CONSTRAINTS|FUNCTION|FUNCTIONS|PROCEDURE|PROCEDURES)\b)\w+"
+    r"|(?:^|[;{])\s*USE\s+\w+"
+    r"|\bdb\s*\.\s*(?:clearQueryCaches|checkpoint|prepareForReplanning|"
+    r"stats\s*\.\s*(?:clear|collect|stop))\b",
     re.IGNORECASE,
 )
+_RANGE = re.compile(r"\brange\s*\(\s*(-?\d+)\s*,\s*(-?\d+)\s*(?:,\s*(-?\d+)\s*)?\)",
+                    re.IGNORECASE)
+#: Most elements a ``range()`` with literal bounds may have in an analyst query.
+RANGE_MAX = 10_000_000
 
 
 class CypherRequest(models.RequestBody):
@@ -60,11 +79,32 @@ class CypherResult(BaseModel):
     store: str
 
 
+def _code(query: str) -> str:
+    """The query with string literals emptied, comments blanked and `quoted` names unquoted."""
+
+    def replace(match: re.Match[str]) -> str:
+        token = match[0]
+        if token[0] in "'\"":
+            return "''"
+        if token[0] == "`":
+            return token[1:-1]
+        return " "
+
+    return _LEXEMES.sub(replace, query)
+
+
 def refused_clause(query: str) -> str | None:
-    """The first clause reaching outside the graph, if any (literals and comments ignored)."""
-    text = _COMMENTS.sub(" ", _STRINGS.sub("''", query))
+    """The first clause reaching outside the graph or administering the server, if any
+    (literals and comments ignored); or a ``range()`` too large to build."""
+    text = _code(query)
     match = _REFUSED.search(text)
-    return " ".join(match[0].split()) if match else None
+    if match:
+        return " ".join(match[0].lstrip(";{").split())
+    for found in _RANGE.finditer(text):
+        start, end, step = int(found[1]), int(found[2]), int(found[3] or 1)
+        if step and (end - start) // step + 1 > RANGE_MAX:
+            return f"{' '.join(found[0].split())} (more than {RANGE_MAX:,} elements)"
+    return None
 
 
 @router.post(
