@@ -187,6 +187,15 @@ def load(
     typer.echo(summary.table())
 
 
+@app.command(rich_help_panel="Data", add_help_option=False,
+             context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def bench(ctx: typer.Context) -> None:
+    """Benchmarks and scale: the same as `python -m bench …` (see BENCHMARKS.md; --help)."""
+    from chainscout.bench.harness import main as bench_main  # heavy imports only when used
+
+    bench_main(list(ctx.args))
+
+
 def _fail(message: str) -> int:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     return 1

@@ -63,6 +63,27 @@ def test_demo_data_loads_once_and_the_second_load_changes_nothing(
     assert [(f.file, f.loaded) for f in again.files] == [(f.file, f.loaded) for f in first.files]
 
 
+@pytest.mark.falkordb
+def test_csv_parquet_and_jsonl_of_the_same_data_load_the_same_graph(
+        falkordb_store: GraphStore, tmp_path_factory: pytest.TempPathFactory,
+        tmp_path: Path) -> None:
+    from chainscout.loaders.demo import generate
+
+    dirs = {}
+    for fmt in ("csv", "parquet", "jsonl"):
+        dirs[fmt] = tmp_path_factory.mktemp(f"demo_{fmt}")
+        generate(dirs[fmt], 400, seed=3, fmt=fmt)
+    first = load(falkordb_store, dirs["csv"], tmp_path, snapshot="s1", source="demo")
+    assert first.changes > 0
+    for fmt in ("parquet", "jsonl"):
+        again = load(falkordb_store, dirs[fmt], tmp_path, snapshot="s1", source="demo")
+        assert again.reconciles
+        assert [(f.kind, f.read, f.loaded) for f in again.files] == [
+            (f.kind, f.read, f.loaded) for f in first.files]
+        assert again.changes == 0, fmt
+        assert all(t.restamped == 0 for t in again.targets.values())
+
+
 def _write(directory: Path, name: str, lines: list[str]) -> None:
     (directory / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
