@@ -120,6 +120,10 @@ def investments(f: Firms, ctx: Context, rng: np.random.Generator) -> Table:
     corp = sampler.sample(rng, np.maximum(f.chain[r_firm[row_round]], 0))
     use_corp = strategic[row_round] & (corp >= 0) & (corp != r_firm[row_round])
     investor = np.where(use_corp, corp, investor)
+    # The model keeps one INVESTS_IN per investor and investee: keep an investor's first round.
+    pair = investor.astype(np.int64) * (f.size.size + 1) + r_firm[row_round]
+    first = np.sort(np.unique(pair, return_index=True)[1])
+    investor, row_round = investor[first], row_round[first]
     return {
         "investor": investor,
         "investee": r_firm[row_round],
