@@ -22,14 +22,24 @@ Design for batch feeds (100k events at 1M enterprises):
 * per (event, prospect) only the strongest path is kept, the frontier of each event is cut to the
   ``beam`` strongest nodes per level, and each source keeps at most ``max_fanout`` neighbours per
   family (lowest usccs first — deterministic on both stores; only hubs such as parks reach it);
-* prospect facts (status, products held) are fetched only for candidates whose best possible score
-  can still reach an event's top ``per_event_limit`` (score bounds from the path strength alone);
-* paths are drawn (nodes fetched) only for the prospects a caller pages through.
+* step queries return scalars only (keys, types, percentages); prospect facts come back only for
+  customers and excluded statuses, and only for candidates whose best possible score can still
+  reach an event's top ``per_event_limit`` (bounds from the path strength alone; exact);
+* hits stay light (numbers and shared :class:`Step` tuples): explanations, nodes and relationship
+  properties are drawn only for the prospects a caller pages through (:func:`page`);
+* step queries anchor the source first (``MATCH (s {uscc: src}) WITH src, s MATCH (s)<-[r]-(x)``):
+  without the ``WITH`` FalkorDB 4.16 plans inbound patterns with a labelled far end and a
+  ``x <> s`` filter as label scans — 10 000× slower at 100k enterprises.
+
+Measured (embedded FalkorDB, 2 cores shared with other jobs, see ``bench/expansion_bench.py``):
+the cost is dominated by rows crossing the client, ~25 µs server and ~50 µs Python per
+neighbour row, so one hop over the five ownership and supply families costs about 3 ms per event.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -129,26 +139,66 @@ class TriggerEvent:
     value: float  # decayed value 0..1 (base_value / 100 at age 0)
 
 
+class Step(NamedTuple):
+    """One hop of a walk: from ``src`` over a relation family to ``dst`` (via a park, person …)."""
+
+    src: str
+    family: str
+    dst: str
+    via: str | None
+    rel_type: str  # type of the first relationship (a via-family's second one has the same type)
+    raw: float  # product of the hop's relation weights
+
+
+@dataclass(frozen=True)
+class HitContext:
+    """What drawing a hit needs besides the hit; one shared object per event of a batch."""
+
+    event: TriggerEvent
+    event_type: EventType
+    weights: RankingWeights
+    max_fanout: int
+
+
 @dataclass(frozen=True)
 class ExpansionHit:
-    """One ranked (event, prospect) pair with its strongest path, before nodes are drawn."""
+    """One ranked (event, prospect) pair with its strongest path, light enough for batches;
+    :func:`prospects` / :func:`page` draw hits as :class:`Prospect` with explained scores and
+    paths."""
 
     event_id: str
     uscc: str
-    score: Score
-    hops: int
-    families: tuple[str, ...]
-    node_refs: tuple[str, ...]  # walk order, subject first
-    relationships: tuple[GraphRelationship, ...]
+    total: float  # equals the drawn prospect's ``score.total``
+    strength: float  # path strength of the best path
     is_customer: bool
     products_held: tuple[str, ...]
     offer: tuple[str, ...]  # the event's product signals the prospect does not hold
+    steps: tuple[Step, ...]  # subject first
+    context: HitContext = field(repr=False, compare=False)
+
+    @property
+    def hops(self) -> int:
+        return len(self.steps)
+
+    @property
+    def families(self) -> tuple[str, ...]:
+        return tuple(s.family for s in self.steps)
+
+    @property
+    def node_refs(self) -> tuple[str, ...]:
+        refs = [ref("Enterprise", self.steps[0].src)] if self.steps else []
+        for step in self.steps:
+            via_label = FAMILIES[step.family].via_label
+            if step.via is not None and via_label is not None:
+                refs.append(ref(via_label, step.via))
+            refs.append(ref("Enterprise", step.dst))
+        return tuple(refs)
 
 
 @dataclass(frozen=True)
 class BatchExpansion:
     events: tuple[TriggerEvent, ...]
-    hits: tuple[ExpansionHit, ...]  # score desc, uscc, event_id
+    hits: tuple[ExpansionHit, ...]  # total desc, uscc, event_id
     skipped: Mapping[str, str] = field(default_factory=dict)  # event_id → reason
 
 
@@ -202,7 +252,7 @@ def expand_events(
     beam: int = 50,
     max_fanout: int = 200,
     exclude_statuses: Sequence[str] = DEFAULT_EXCLUDED_STATUSES,
-    batch_size: int = 2000,
+    batch_size: int = 5000,
 ) -> BatchExpansion:
     """Expand a batch — a list of event ids or every event dated ``date_from``..``date_to``.
 
@@ -223,31 +273,51 @@ def expand_events(
     events, skipped = _events(store, event_ids, date_from, date_to, catalogue, as_of, batch_size)
     walk = _Walk(store, chosen, weights, beam, max_fanout, batch_size)
     reached = walk.run([e.subject for e in events], max_hops)
-    hits = _rank(store, events, reached, walk, catalogue, weights, per_event_limit,
-                 frozenset(exclude_statuses), batch_size)
+    contexts = [HitContext(e, catalogue[e.type], weights, max_fanout) for e in events]
+    hits = _rank(store, contexts, reached, weights, per_event_limit, list(exclude_statuses),
+                 batch_size)
     return BatchExpansion(tuple(events), tuple(hits), skipped)
 
 
 def page(store: GraphStore, batch: BatchExpansion, *, limit: int = 20, offset: int = 0
          ) -> Page[Prospect]:
-    """One page of a batch's ranked hits, drawn as prospects with their paths."""
+    """One page of a batch's ranked hits, drawn as prospects with scores and paths."""
     window = paginate(batch.hits, limit, offset)
     return Page(prospects(store, window.items), window.total, limit, offset)
 
 
 def prospects(store: GraphStore, hits: Sequence[ExpansionHit]) -> list[Prospect]:
-    """Draw hits as :class:`Prospect` (nodes fetched in one query), keeping their order."""
+    """Draw hits as :class:`Prospect`: nodes in one query, relationship properties by re-running
+    the hops' step queries for just these sources. Keeps the hits' order."""
     nodes = fetch_nodes(store, (r for h in hits for r in h.node_refs))
+    rel_props = _step_properties(store, [(s, h.context.max_fanout) for h in hits
+                                         for s in h.steps])
     out = []
     for hit in hits:
-        path = build_path(hit.node_refs, hit.relationships, nodes)
+        event = hit.context.event
+        rels: list[GraphRelationship] = []
+        walk = hit.node_refs
+        position = 0
+        for step in hit.steps:
+            family = FAMILIES[step.family]
+            props = rel_props.get((step.family, step.src, step.dst, step.via, step.rel_type),
+                                  ({}, {}))
+            for i, forward in enumerate(family.forward):
+                a, b = walk[position + i], walk[position + i + 1]
+                start, end = (a, b) if forward else (b, a)
+                type_ = step.rel_type if i == 0 else family.rel_types[0]
+                rels.append(relationship(type_, start, end, props[i]))
+            position += len(family.forward)
+        path = build_path(walk, rels, nodes)
+        score_ = _explained_score(event, hit, hit.context.event_type, hit.context.weights)
         out.append(Prospect(
             enterprise=path.nodes[-1],
-            score=hit.score,
+            score=score_,
             paths=(path,),
             facts={
                 "event_id": hit.event_id,
-                "subject": split_key(hit.node_refs[0]),
+                "event_type": event.type,
+                "subject": event.subject,
                 "hops": hit.hops,
                 "families": list(hit.families),
                 "is_customer": hit.is_customer,
@@ -256,10 +326,6 @@ def prospects(store: GraphStore, hits: Sequence[ExpansionHit]) -> list[Prospect]
             },
         ))
     return out
-
-
-def split_key(node_ref: str) -> str:
-    return node_ref.partition(":")[2]
 
 
 # -- events -----------------------------------------------------------------------------------
@@ -323,19 +389,10 @@ def _events(
 # -- the walk ---------------------------------------------------------------------------------
 
 
-class _Edge(NamedTuple):
-    family: str
-    dst: str
-    via: str | None
-    rels: tuple[tuple[str, Mapping[str, Any]], ...]  # (type, props) in walk order
-    raw: float  # product of the relation weights
-
-
 class _Reach(NamedTuple):
     strength: float
     hops: int
-    parent: str | None  # uscc one hop closer to the subject; None at the subject
-    edge: _Edge | None
+    step: Step | None  # the hop that reached the node; None at the subject
 
 
 class _Walk:
@@ -349,13 +406,19 @@ class _Walk:
         self.beam = beam
         self.max_fanout = max_fanout
         self.batch_size = batch_size
-        self.adjacency: dict[str, list[_Edge]] = {}
+        self.adjacency: dict[str, list[Step]] = {}
 
     def run(self, subjects: Sequence[str], max_hops: int) -> list[dict[str, _Reach]]:
         """For each subject (one per event), the best reach of every enterprise found."""
         decay = self.weights.hop_decay
-        reached: list[dict[str, _Reach]] = [{s: _Reach(1.0, 0, None, None)} for s in subjects]
+        # decay factors by (relationships in the hop, first hop?)
+        factor = {(n, first): decay ** (n - 1 if first else n) for n in (1, 2) for first in
+                  (True, False)}
+        hop_rels = {name: len(FAMILIES[name].forward) for name in self.families}
+        reached: list[dict[str, _Reach]] = [{s: _Reach(1.0, 0, None)} for s in subjects]
         frontiers: list[list[str]] = [[s] for s in subjects]
+        adjacency = self.adjacency
+        beam = self.beam
         for _level in range(max_hops):
             self._load({u for frontier in frontiers for u in frontier})
             for i, frontier in enumerate(frontiers):
@@ -363,82 +426,71 @@ class _Walk:
                 improved: dict[str, float] = {}
                 for node in frontier:
                     here = best[node]
-                    for edge in self.adjacency.get(node, ()):
-                        n_decays = len(edge.rels) - (1 if here.hops == 0 else 0)
-                        strength = here.strength * edge.raw * decay ** n_decays
-                        known = best.get(edge.dst)
+                    first = here.hops == 0
+                    hops = here.hops + 1
+                    for step in adjacency.get(node, ()):
+                        strength = (here.strength * step.raw
+                                    * factor[hop_rels[step.family], first])
+                        known = best.get(step.dst)
                         if known is None or strength > known.strength:
-                            best[edge.dst] = _Reach(strength, here.hops + 1, node, edge)
-                            improved[edge.dst] = strength
-                ranked = sorted(improved.items(), key=lambda kv: (-kv[1], kv[0]))
-                frontiers[i] = [u for u, _ in ranked[: self.beam]]
+                            best[step.dst] = _Reach(strength, hops, step)
+                            improved[step.dst] = strength
+                if len(improved) > beam:
+                    ranked = sorted(improved.items(), key=lambda kv: (-kv[1], kv[0]))
+                    frontiers[i] = [u for u, _ in ranked[:beam]]
+                else:
+                    frontiers[i] = list(improved)
         return reached
 
     def _load(self, sources: set[str]) -> None:
         todo = sorted(u for u in sources if u not in self.adjacency)
-        for u in todo:
-            self.adjacency[u] = []
+        found: dict[str, dict[tuple[str, str, str | None], Step]] = {u: {} for u in todo}
+        weights = self.weights
         for name in self.families:
             family = FAMILIES[name]
+            second = family.rel_types[0]
             for start in range(0, len(todo), self.batch_size):
                 rows = run_named(self.store, family.query, {
                     "sources": todo[start:start + self.batch_size],
-                    "max_fanout": self.max_fanout,
+                    "max_fanout": self.max_fanout, "with_props": False,
                 })
                 for row in rows:
-                    self.adjacency[str(row["src"])].append(self._edge(family, row))
+                    type_ = str(row["t1"])
+                    raw = relation_weight(weights, type_, row["pct1"])
+                    if len(family.forward) == 2:
+                        raw *= relation_weight(weights, second, row["pct2"])
+                    src, dst, via = str(row["src"]), str(row["dst"]), row["via"]
+                    via = None if via is None else str(via)
+                    key = (name, dst, via)
+                    steps = found[src]
+                    # parallel relationships (two officer roles, shares and control): keep the
+                    # strongest, the first in the query's stable order on a tie
+                    if key not in steps or raw > steps[key].raw:
+                        steps[key] = Step(src, name, dst, via, type_, raw)
         for u in todo:
-            # Parallel relationships (two officer roles) give several rows: keep the strongest,
-            # then the first in a stable order.
-            unique: dict[tuple[str, str, str | None], _Edge] = {}
-            for edge in sorted(self.adjacency[u], key=_edge_order):
-                key = (edge.family, edge.dst, edge.via)
-                if key not in unique:
-                    unique[key] = edge
-            self.adjacency[u] = list(unique.values())
-
-    def _edge(self, family: Family, row: Mapping[str, Any]) -> _Edge:
-        rels: list[tuple[str, Mapping[str, Any]]] = [(str(row["t1"]), row["p1"] or {})]
-        if row.get("t2") is not None:
-            rels.append((str(row["t2"]), row["p2"] or {}))
-        raw = 1.0
-        for type_, props in rels:
-            raw *= relation_weight(self.weights, type_, props.get("percentage"))
-        via = None if row.get("via") is None else str(row["via"])
-        return _Edge(family.name, str(row["dst"]), via, tuple(rels), raw)
+            self.adjacency[u] = list(found[u].values())
 
 
-def _edge_order(edge: _Edge) -> tuple[Any, ...]:
-    return (edge.family, edge.dst, edge.via or "", -edge.raw,
-            tuple((t, sorted((k, str(v)) for k, v in p.items() if not k.startswith("_")))
-                  for t, p in edge.rels))
-
-
-def _trace(subject: str, node: str, best: Mapping[str, _Reach]
-           ) -> tuple[tuple[str, ...], tuple[GraphRelationship, ...], tuple[str, ...]]:
-    """Node refs, relationships and families of the best path from the subject to ``node``."""
-    steps: list[tuple[str, _Edge]] = []
-    current = node
-    while current != subject:
-        reach = best[current]
-        assert reach.parent is not None and reach.edge is not None
-        steps.append((reach.parent, reach.edge))
-        current = reach.parent
-    steps.reverse()
-    node_refs = [ref("Enterprise", subject)]
-    rels: list[GraphRelationship] = []
-    for src, edge in steps:
-        family = FAMILIES[edge.family]
-        walk = [ref("Enterprise", src)]
-        if edge.via is not None and family.via_label is not None:
-            walk.append(ref(family.via_label, edge.via))
-        walk.append(ref("Enterprise", edge.dst))
-        for i, (type_, props) in enumerate(edge.rels):
-            a, b = walk[i], walk[i + 1]
-            start, end = (a, b) if family.forward[i] else (b, a)
-            rels.append(relationship(type_, start, end, props))
-        node_refs.extend(walk[1:])
-    return tuple(node_refs), tuple(rels), tuple(e.family for _, e in steps)
+def _step_properties(store: GraphStore, steps: Sequence[tuple[Step, int]]
+                     ) -> dict[tuple[str, str, str, str | None, str],
+                               tuple[Mapping[str, Any], Mapping[str, Any]]]:
+    """Relationship properties of the given hops, by re-running their step queries for just their
+    sources with ``with_props`` (the same stable order and fan-out, so parallel relationships
+    resolve alike)."""
+    sources: dict[tuple[str, int], set[str]] = {}
+    for step, max_fanout in steps:
+        sources.setdefault((step.family, max_fanout), set()).add(step.src)
+    out: dict[tuple[str, str, str, str | None, str],
+              tuple[Mapping[str, Any], Mapping[str, Any]]] = {}
+    for (name, max_fanout), srcs in sorted(sources.items()):
+        rows = run_named(store, FAMILIES[name].query, {
+            "sources": sorted(srcs), "max_fanout": max_fanout, "with_props": True})
+        for row in rows:
+            via = None if row["via"] is None else str(row["via"])
+            key = (name, str(row["src"]), str(row["dst"]), via, str(row["t1"]))
+            if key not in out:
+                out[key] = (row["p1"] or {}, row["p2"] or {})
+    return out
 
 
 # -- ranking ----------------------------------------------------------------------------------
@@ -448,15 +500,20 @@ class _Facts(NamedTuple):
     status: str | None
     is_customer: bool
     products: tuple[str, ...]
-    found: bool = True
 
 
-def _fetch_facts(store: GraphStore, usccs: Sequence[str], batch_size: int
+_PROSPECT = _Facts(None, False, ())
+_PARTS = ("event_value", "path_strength", "product_fit", "not_customer")
+
+
+def _fetch_facts(store: GraphStore, usccs: Sequence[str], excluded: list[str], batch_size: int
                  ) -> dict[str, _Facts]:
+    """Facts of customers and excluded enterprises; every other uscc is a plain prospect."""
     facts: dict[str, _Facts] = {}
-    for start in range(0, len(usccs), batch_size * 5):
+    step = batch_size * 4
+    for start in range(0, len(usccs), step):
         for row in run_named(store, "expansion_prospect_facts",
-                             {"usccs": list(usccs[start:start + batch_size * 5])}):
+                             {"usccs": list(usccs[start:start + step]), "excluded": excluded}):
             held = sorted({str(p) for products in row["products"] or [] for p in products or []})
             status = row.get("status")
             facts[str(row["uscc"])] = _Facts(None if status is None else str(status),
@@ -464,115 +521,127 @@ def _fetch_facts(store: GraphStore, usccs: Sequence[str], batch_size: int
     return facts
 
 
+def _clamp(value: float) -> float:
+    return round(max(0.0, min(1.0, value)), 6)
+
+
 def _rank(
     store: GraphStore,
-    events: Sequence[TriggerEvent],
+    contexts: Sequence[HitContext],
     reached: Sequence[Mapping[str, _Reach]],
-    walk: _Walk,
-    catalogue: Mapping[str, EventType],
     weights: RankingWeights,
     k: int | None,
-    excluded: frozenset[str],
+    excluded: list[str],
     batch_size: int,
 ) -> list[ExpansionHit]:
-    w_ev, w_ps = weights.weight("event_value"), weights.weight("path_strength")
-    w_pf, w_nc = weights.weight("product_fit"), weights.weight("not_customer")
+    """Top k per event, exactly: candidates whose best possible score (product_fit and
+    not_customer at their most) cannot reach the k-th best worst case skip the facts lookup."""
+    w_ev, w_ps, w_pf, w_nc = (weights.weight(p) for p in _PARTS)
     hi = max(0.0, w_pf) + max(0.0, w_nc) + 1e-6
     lo = min(0.0, w_pf) + min(0.0, w_nc) - 1e-6
+    excluded_set = set(excluded)
+    events = [c.event for c in contexts]
+    catalogue = {c.event.type: c.event_type for c in contexts}
 
-    # Candidates per event with score bounds that need no facts.
-    candidates: list[list[tuple[float, float, str]]] = []  # (upper, lower, uscc), upper desc
+    # (base score without facts, uscc) per event; base = event_value and path_strength parts
+    bases: list[list[tuple[float, str]]] = []
+    wanted: list[set[str]] = []
     for event, best in zip(events, reached, strict=True):
-        rows = []
-        for uscc, reach in best.items():
-            if uscc == event.subject:
-                continue
-            base = w_ev * min(1.0, event.value) + w_ps * min(1.0, reach.strength)
-            rows.append((base + hi, base + lo, uscc))
-        rows.sort(key=lambda r: (-r[0], r[2]))
-        candidates.append(rows)
+        ev = _clamp(event.value) * w_ev
+        rows = [(ev + _clamp(reach.strength) * w_ps, uscc) for uscc, reach in best.items()
+                if uscc != event.subject]
+        bases.append(rows)
+        if k is None or len(rows) <= k:
+            wanted.append({u for _, u in rows})
+        else:
+            threshold = heapq.nlargest(k, (b for b, _ in rows))[-1] + lo
+            wanted.append({u for b, u in rows if b + hi >= threshold})
 
     facts: dict[str, _Facts] = {}
-    exact: list[dict[str, Score]] = [{} for _ in events]
-    done_upto = [0] * len(events)  # candidates[i][:done_upto[i]] are scored
-    while True:
-        need: set[str] = set()
-        for i, rows in enumerate(candidates):
-            threshold = _kth_threshold(exact[i], rows, done_upto[i], k)
-            j = done_upto[i]
-            while j < len(rows) and rows[j][0] >= threshold:
-                if rows[j][2] not in facts:
-                    need.add(rows[j][2])
-                j += 1
-        if not need:
-            break
-        facts.update(_fetch_facts(store, sorted(need), batch_size))
-        for missing in need - facts.keys():
-            facts[missing] = _Facts(None, False, (), found=False)
-        for i, rows in enumerate(candidates):
-            j = done_upto[i]
-            while j < len(rows) and rows[j][2] in facts:
-                uscc = rows[j][2]
-                fact = facts[uscc]
-                if fact.found and fact.status not in excluded:
-                    exact[i][uscc] = _score(events[i], uscc, reached[i], fact, catalogue, weights)
-                j += 1
-            done_upto[i] = j
-
+    fetched: set[str] = set()
     hits: list[ExpansionHit] = []
+    for rounds in range(2):
+        need = sorted(set().union(*wanted) - fetched) if wanted else []
+        facts.update(_fetch_facts(store, need, excluded, batch_size))
+        fetched.update(need)
+        if rounds == 1:
+            break
+        # an exclusion can leave fewer than k certain winners: take every candidate of such events
+        again = False
+        for i, rows in enumerate(bases):
+            if k is None or len(wanted[i]) == len(rows):
+                continue
+            valid = sorted((_total(b, facts.get(u, _PROSPECT), events[i], catalogue, w_pf, w_nc)
+                            for b, u in rows if u in wanted[i]
+                            and facts.get(u, _PROSPECT).status not in excluded_set),
+                           reverse=True)
+            pruned_best = max(b + hi for b, u in rows if u not in wanted[i])
+            if len(valid) < k or valid[k - 1] < pruned_best:
+                wanted[i] = {u for _, u in rows}
+                again = True
+        if not again:
+            break
+
     for i, event in enumerate(events):
-        ranked = sorted(exact[i].items(), key=lambda kv: (-kv[1].total, kv[0]))
-        if k is not None:
-            ranked = ranked[:k]
         signals = catalogue[event.type].product_signals
-        for uscc, total in ranked:
-            node_refs, rels, fams = _trace(event.subject, uscc, reached[i])
-            fact = facts[uscc]
+        best = reached[i]
+        scored = []
+        for base, uscc in bases[i]:
+            if uscc not in wanted[i]:
+                continue
+            fact = facts.get(uscc, _PROSPECT)
+            if fact.status in excluded_set:
+                continue
+            scored.append((-_total(base, fact, event, catalogue, w_pf, w_nc), uscc))
+        top = heapq.nsmallest(k, scored) if k is not None else sorted(scored)
+        for neg_total, uscc in top:
+            fact = facts.get(uscc, _PROSPECT)
+            reach = best[uscc]
             hits.append(ExpansionHit(
-                event.event_id, uscc, total, reached[i][uscc].hops, fams, node_refs, rels,
-                fact.is_customer, fact.products,
-                tuple(s for s in signals if s not in fact.products),
+                event.event_id, uscc, -neg_total, reach.strength, fact.is_customer,
+                fact.products, tuple(s for s in signals if s not in fact.products),
+                _steps(uscc, best), contexts[i],
             ))
-    hits.sort(key=lambda h: (-h.score.total, h.uscc, h.event_id))
+    hits.sort(key=lambda h: (-h.total, h.uscc, h.event_id))
     return hits
 
 
-def _kth_threshold(exact: Mapping[str, Score], rows: Sequence[tuple[float, float, str]],
-                   done: int, k: int | None) -> float:
-    """Lowest score still able to enter the top k: the k-th best of exact scores and the lower
-    bounds of unscored candidates (−inf while fewer than k are known)."""
-    if k is None:
-        return float("-inf")
-    known = sorted([s.total for s in exact.values()] + [r[1] for r in rows[done:]], reverse=True)
-    return known[k - 1] if len(known) >= k else float("-inf")
+def _fit(signals: Sequence[str], held: Sequence[str]) -> float:
+    if not signals:
+        return 0.0
+    return sum(1 for s in signals if s not in held) / len(signals)
 
 
-def _score(event: TriggerEvent, uscc: str, best: Mapping[str, _Reach], fact: _Facts,
-           catalogue: Mapping[str, EventType], weights: RankingWeights) -> Score:
-    reach = best[uscc]
-    event_type = catalogue[event.type]
+def _total(base: float, fact: _Facts, event: TriggerEvent, catalogue: Mapping[str, EventType],
+           w_pf: float, w_nc: float) -> float:
+    """Exactly ``Score.total`` of :func:`_explained_score` (same rounding, same order)."""
+    fit = _fit(catalogue[event.type].product_signals, fact.products) if fact.products else (
+        1.0 if catalogue[event.type].product_signals else 0.0)
+    return round(base + _clamp(fit) * w_pf + (0.0 if fact.is_customer else 1.0) * w_nc, 6)
+
+
+def _steps(node: str, best: Mapping[str, _Reach]) -> tuple[Step, ...]:
+    steps: list[Step] = []
+    reach = best[node]
+    while reach.step is not None:
+        steps.append(reach.step)
+        reach = best[reach.step.src]
+    return tuple(steps[::-1])
+
+
+def _explained_score(event: TriggerEvent, hit: ExpansionHit, event_type: EventType,
+                     weights: RankingWeights) -> Score:
     signals = event_type.product_signals
-    offer = [s for s in signals if s not in fact.products]
-    fit = len(offer) / len(signals) if signals else 0.0
-    route = " → ".join(FAMILIES[f].label for f in _route(uscc, best))
+    route = " → ".join(FAMILIES[f].label for f in hit.families)
     return score(
         weights,
         event_value=(event.value, f"{event_type.name} ({event.type}) on {event.date}: base "
                      f"{event_type.base_value:g}, {event.age_days} d old, half-life "
                      f"{event_type.half_life_days:g} d"),
-        path_strength=(reach.strength, f"{reach.hops} hop(s) from the event's subject: {route}"),
-        product_fit=(fit, "offer " + (", ".join(offer) or "nothing new")
-                     + (f" (holds {', '.join(fact.products)})" if fact.products else "")),
-        not_customer=(0.0 if fact.is_customer else 1.0,
-                      "existing customer" if fact.is_customer else "not a customer yet"),
+        path_strength=(hit.strength, f"{hit.hops} hop(s) from the event's subject: {route}"),
+        product_fit=(_fit(signals, hit.products_held),
+                     "offer " + (", ".join(hit.offer) or "nothing new")
+                     + (f" (holds {', '.join(hit.products_held)})" if hit.products_held else "")),
+        not_customer=(0.0 if hit.is_customer else 1.0,
+                      "existing customer" if hit.is_customer else "not a customer yet"),
     )
-
-
-def _route(node: str, best: Mapping[str, _Reach]) -> list[str]:
-    """Families along the best path, subject first."""
-    families: list[str] = []
-    reach = best[node]
-    while reach.parent is not None and reach.edge is not None:
-        families.append(reach.edge.family)
-        reach = best[reach.parent]
-    return families[::-1]

@@ -39,6 +39,9 @@ Query files are written once, in the Cypher both stores accept. The rules that k
   ``GRAPH.CONSTRAINT CREATE`` command, which needs an exact-match index first.
 * **Read-only mode.** Neo4j refuses writes in a READ-mode transaction; FalkorDB refuses them in
   ``GRAPH.RO_QUERY``. ``EXPLAIN`` of a write on FalkorDB executes it, so it is never used as a check.
+* **Anchor, then expand.** FalkorDB 4.16 plans ``MATCH (s:Enterprise {uscc: $k})<-[r]-(x:Enterprise)
+  WHERE x <> s`` as a label scan. Anchor first and expand in a second clause:
+  ``MATCH (s:Enterprise {uscc: $k}) WITH s MATCH (s)<-[r]-(x:Enterprise)``.
 * **Missing parameters** make FalkorDB match nothing silently: the query loader checks that every
   parameter a query names is supplied.
 

@@ -57,12 +57,20 @@ class FalkorDBStore:
     def read(
         self, cypher: str, params: Mapping[str, Any] | None = None, *, timeout_s: float | None = None
     ) -> list[Row]:
+        """A read that finds the server gone (killed, crashed) waits for the supervisor to bring it
+        back and runs once more — reads are safe to repeat; if it cannot come back, 503."""
         timeout_ms = max(1, int(timeout_s * 1000)) if timeout_s else None
-        try:
-            result = self._graph.ro_query(cypher, dict(params or {}), timeout=timeout_ms)
-        except Exception as exc:
-            raise self._mapped(exc) from exc
-        return self._rows(result.header, result.result_set)
+        for attempt in range(2):
+            try:
+                result = self._graph.ro_query(cypher, dict(params or {}), timeout=timeout_ms)
+                return self._rows(result.header, result.result_set)
+            except redis.ConnectionError as exc:
+                if attempt or self._supervisor is None:
+                    raise self._mapped(exc) from exc
+                self._revive(exc)
+            except Exception as exc:
+                raise self._mapped(exc) from exc
+        raise StoreUnavailable("FalkorDB read failed")  # pragma: no cover - loop always returns
 
     def write(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         """Writes here are idempotent upserts, so a retry after a lost connection is safe."""
@@ -74,7 +82,7 @@ class FalkorDBStore:
                 if attempt == _WRITE_RETRIES - 1 or self._supervisor is None:
                     raise self._mapped(exc) from exc
                 time.sleep(0.2 * (attempt + 1))
-                self._supervisor.ensure_alive()
+                self._revive(exc)
             except Exception as exc:
                 raise self._mapped(exc) from exc
         raise StoreUnavailable("FalkorDB write failed")  # pragma: no cover - loop always returns
@@ -109,6 +117,17 @@ class FalkorDBStore:
         self._client.connection.close()
 
     # -- helpers -------------------------------------------------------------------------------
+    def _revive(self, cause: Exception) -> None:
+        """Have the supervisor restart a dead server; its own failures (restart limit reached,
+        server does not start) are this store being unavailable, not an unexpected error."""
+        assert self._supervisor is not None
+        try:
+            self._supervisor.ensure_alive()
+        except Exception as exc:
+            raise StoreUnavailable(
+                f"the embedded FalkorDB store is down and could not be restarted: {exc}"
+            ) from cause
+
     def _command(self, *args: str) -> Any:
         try:
             return self._client.connection.execute_command(*args)

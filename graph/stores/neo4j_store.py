@@ -46,16 +46,22 @@ class Neo4jStore:
         model: GraphModel | None = None,
         max_pool_size: int = 50,
         connection_timeout_s: float = 5.0,
+        read_retry_s: float = 2.0,
+        write_retry_s: float = 15.0,
     ) -> None:
+        """``read_retry_s`` bounds how long a read keeps retrying an unreachable server, so an API
+        call during an outage answers 503 in seconds; loads' writes retry longer (``write_retry_s``)."""
         self.model = model or graph_model()
         self.database = database
+        self.read_retry_s = read_retry_s
+        self.write_retry_s = write_retry_s
         self._driver = neo4j.GraphDatabase.driver(
             uri,
             auth=(user, password),
             max_connection_pool_size=max_pool_size,
             connection_timeout=connection_timeout_s,
             connection_acquisition_timeout=connection_timeout_s * 2,
-            max_transaction_retry_time=15.0,
+            max_transaction_retry_time=write_retry_s,
         )
 
     # -- queries -------------------------------------------------------------------------------
@@ -67,7 +73,7 @@ class Neo4jStore:
             result = tx.run(cypher, dict(params or {}))
             return [self._row(record) for record in result]
 
-        with self._errors(), self._session(neo4j.READ_ACCESS) as session:
+        with self._errors(), self._session(neo4j.READ_ACCESS, self.read_retry_s) as session:
             return session.execute_read(work)
 
     def write(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[Row]:
@@ -75,7 +81,7 @@ class Neo4jStore:
             result = tx.run(cypher, dict(params or {}))
             return [self._row(record) for record in result]
 
-        with self._errors(), self._session(neo4j.WRITE_ACCESS) as session:
+        with self._errors(), self._session(neo4j.WRITE_ACCESS, self.write_retry_s) as session:
             return session.execute_write(work)
 
     def apply_schema(self) -> list[str]:
@@ -99,8 +105,9 @@ class Neo4jStore:
         self._driver.close()
 
     # -- helpers -------------------------------------------------------------------------------
-    def _session(self, mode: str) -> neo4j.Session:
-        return self._driver.session(database=self.database, default_access_mode=mode)
+    def _session(self, mode: str, retry_s: float) -> neo4j.Session:
+        return self._driver.session(database=self.database, default_access_mode=mode,
+                                    max_transaction_retry_time=retry_s)
 
     def _schema_names(self) -> set[str]:
         # Unique constraints are backed by an index of the same name, so indexes list both.
