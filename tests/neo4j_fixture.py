@@ -29,7 +29,7 @@ def session_neo4j(
                            os.environ.get("CHAINSCOUT_TEST_NEO4J_PASSWORD", ""))
         try:
             store.ping()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             unavailable(f"Neo4j at {uri} does not answer: {exc}")
         yield store
         store.close()

@@ -422,6 +422,7 @@ class EmbeddedFalkorDB:
                 self._proc = None
                 self._record_restart()
                 self._spawn_as_owner()
+                self._start_monitor()  # again watching, if it had given up
                 return
             # Lock first: a server whose owner died may still answer PING while it shuts down
             # (it got SIGTERM through PDEATHSIG), so a PING alone is not proof of health.

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from chainscout.loaders import reference_data as rd
 
 REPO = Path(__file__).resolve().parents[2]
