@@ -176,8 +176,20 @@ def _browser_links() -> str:
     return browser_links_markdown()
 
 
+def _input_formats() -> str:
+    """docs/input-formats.md with its generated field tables (between the markers) refreshed."""
+    import re
+
+    from chainscout.loaders.formats import fields_markdown
+
+    text = (DOCS / "input-formats.md").read_text(encoding="utf-8")
+    return re.sub(r"(<!-- fields:begin.*?-->\n).*(<!-- fields:end -->)",
+                  lambda m: m.group(1) + fields_markdown() + m.group(2), text, count=1, flags=re.S)
+
+
 GENERATED: dict[str, Callable[[], str]] = {
     "model.md": model_doc,
+    "input-formats.md": _input_formats,
     "settings.md": settings_markdown,
     "browser-links.md": _browser_links,
 }

@@ -52,4 +52,4 @@ def test_every_environment_variable_in_the_code_is_documented() -> None:
 
 
 def test_generated_set() -> None:
-    assert set(GENERATED) == {"model.md", "settings.md", "browser-links.md"}
+    assert set(GENERATED) == {"model.md", "settings.md", "browser-links.md", "input-formats.md"}
