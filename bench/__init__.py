@@ -1,0 +1,1 @@
+"""Benchmarks and scale: ``python -m bench`` (or ``chainscout bench``); see BENCHMARKS.md."""

@@ -1,0 +1,35 @@
+"""The benchmark harness still runs end to end at a tiny size (no timing assertions)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from chainscout.bench.report import render
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.falkordb
+def test_bench_harness_smoke(tmp_path: Path) -> None:
+    env = {**os.environ, "CHAINSCOUT_BENCH_RESULTS": str(tmp_path / "results"),
+           "CHAINSCOUT_BENCH_CACHE": str(tmp_path / "cache")}
+    subprocess.run([sys.executable, "-m", "bench", "run", "--sizes", "500", "--store", "falkordb",
+                    "--only", "loads,queries", "--runs", "2", "--no-report"],
+                   cwd=ROOT, env=env, check=True, timeout=300)
+    result = json.loads((tmp_path / "results" / "falkordb-500.json").read_text())
+    assert result["finished"]
+    loads = result["sections"]["loads"]
+    assert loads["embedded GRAPH.BULK load"]["rows"] > 0
+    assert "error" not in loads["embedded upsert load"]
+    queries = result["sections"]["queries"]
+    assert queries["peers park"]["n"] == 2
+    assert all("error" not in q for q in queries.values())
+    text = render([result])
+    assert "| 500 | falkordb | embedded GRAPH.BULK load |" in text
+    assert "python -m bench run --sizes 500 --store falkordb --only loads" in text
