@@ -531,6 +531,11 @@ class EmbeddedFalkorDB:
             'appenddirname "appendonlydir"',
             "appendfsync everysec",
             "aof-use-rdb-preamble yes",
+            # Compact the AOF early and often: replaying logged Cypher after a crash is ~30x
+            # slower than running it live (a 2 s load took 80 s to replay), while an RDB
+            # preamble loads in a blink. Rewrite once the log grows by 25% of the snapshot.
+            "auto-aof-rewrite-percentage 25",
+            "auto-aof-rewrite-min-size 1mb",
             "save 3600 1 300 10000",  # snapshots are a backup; the AOF is the source of truth
             "dbfilename dump.rdb",
             "shutdown-on-sigterm default",
