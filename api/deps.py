@@ -52,10 +52,12 @@ class StoreHolder:
             self.get()
 
     def close(self) -> None:
+        """Close the store the app opened. An injected store stays: it is not the app's to close,
+        and forgetting it would make a restarted lifespan open the configured store instead."""
         with self._lock:
             if self._store is not None and self._owned:
                 self._store.close()
-            self._store = None
+                self._store = None
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -194,9 +196,12 @@ _QUERY_NAMES: dict[int, tuple[Any, frozenset[str]]] = {}
 
 def forbid_unknown_query(request: Request) -> None:
     """App-wide dependency: a query parameter the route does not declare is a 422, so a typo
-    (`limt=5`) is an error rather than silently ignored."""
+    (`limt=5`) is an error rather than silently ignored; so is a NUL character in a value (the
+    embedded store cannot take one in a query)."""
     if not request.query_params:
         return
+    if any("\x00" in value for _, value in request.query_params.multi_items()):
+        raise ApiError(422, "validation_error", "query parameters may not contain NUL characters")
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
     if dependant is None:

@@ -5,7 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+    model_validator,
+)
 
 # -- parameter types -----------------------------------------------------------------------------
 #: Unified social credit code (统一社会信用代码): 18 digits or capitals other than I, O, S, V, Z.
@@ -39,11 +47,30 @@ StrictBool = Annotated[bool, Strict()]
 JsonDate = Annotated[dt.date, BeforeValidator(_json_date)]
 
 
+def has_nul(value: Any) -> bool:
+    """Whether a JSON value holds a NUL character anywhere (keys included)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(has_nul(v) for v in value)
+    return False
+
+
 class RequestBody(BaseModel):
     """Base of request bodies: unknown fields are refused (422), as unknown query parameters
-    are."""
+    are; so are NUL characters anywhere in the body (no value has a use for one, and the
+    embedded store cannot take one in a query)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        if has_nul(data):
+            raise ValueError("NUL characters (\\u0000) are not allowed")
+        return data
 
 
 # -- graph values --------------------------------------------------------------------------------

@@ -67,6 +67,11 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--neo4j-load", choices=["batched", "bulk"], default="batched",
                      help="how the Neo4j graph is built: batched UNWIND upserts (then the bulk path "
                      "is measured too), or only neo4j-admin bulk import (1M runs)")
+    run.add_argument("--reuse", action="store_true",
+                     help="keep the store a previous run of this size built (with --only "
+                     "queries/expansion/api: measure again without reloading)")
+    run.add_argument("--cases", default="",
+                     help="comma-separated query-name prefixes to run (default: all)")
     run.add_argument("--no-report", action="store_true")
     one = sub.add_parser("run-one", help=argparse.SUPPRESS)
     one.add_argument("--size", type=int, required=True)
@@ -76,6 +81,8 @@ def parser() -> argparse.ArgumentParser:
         one.add_argument(a, type=str if a == "--only" else float if a == "--api-duration" else int)
     one.add_argument("--main-paths-only", action="store_true")
     one.add_argument("--neo4j-load", default="batched")
+    one.add_argument("--reuse", action="store_true")
+    one.add_argument("--cases", default="")
     one.add_argument("--no-report", action="store_true")
     data = sub.add_parser("data", help="generate and cache the demo data sets")
     data.add_argument("--sizes", nargs="+", default=["10k", "100k"])
@@ -147,7 +154,8 @@ def run_all(args: argparse.Namespace) -> None:
                    "--api-workers", str(args.api_workers), "--bulk-events", str(args.bulk_events),
                    *(["--main-paths-only"] if args.main_paths_only else []),
                    *(["--no-report"] if args.no_report else []),
-                   "--neo4j-load", args.neo4j_load]
+                   "--neo4j-load", args.neo4j_load, "--cases", args.cases,
+                   *(["--reuse"] if args.reuse else [])]
             print(f"== {shlex.join(cmd[1:])}", flush=True)
             code = subprocess.call(cmd, cwd=ROOT)
             if code:
@@ -188,8 +196,9 @@ def run_one(args: argparse.Namespace) -> None:
                   None if args.no_report else write_report)  # BENCHMARKS.md after every figure
     data = data_dir(size)
     work = CACHE_DIR / "work" / f"{store_name}-{size}"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    if not args.reuse:
+        shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True, exist_ok=True)
     runs = int(args.runs)
     anchors = Anchors(data, runs)
     res.set("data", {"dir": str(data), "bytes": dir_bytes(data), "rows": _count_rows(data)})
@@ -429,16 +438,12 @@ def _common_sections(res: Results, store: Any, anchors: Any, sections: set[str],
                      env: dict[str, str], server_pid: int | None) -> None:
     from .latency import run_expansion, run_queries
 
-    counts = store.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
-    rels = store.read("MATCH ()-[r]->() RETURN count(r) AS n")[0]["n"]
-    node_props = store.read("MATCH (n) RETURN sum(size(keys(n))) AS n")[0]["n"]
-    rel_props = store.read("MATCH ()-[r]->() RETURN sum(size(keys(r))) AS n")[0]["n"]
-    res.set("graph", {"nodes": int(counts), "relationships": int(rels),
-                      "node_properties": int(node_props or 0),
-                      "relationship_properties": int(rel_props or 0)})
+    if not (args.reuse and (res.data.get("graph") or {}).get("relationship_properties")):
+        _count_graph(res, store)  # (a reused store was counted by the run that built it)
     if "queries" in sections:
         with step(res, "queries", "all"):
-            run_queries(store, anchors, put("queries"))
+            only = {c for c in str(args.cases or "").split(",") if c}
+            run_queries(store, anchors, put("queries"), only or None)
         res.put("memory", "store (after queries)", rss_mb(server_pid))
     if "expansion" in sections:
         with step(res, "expansion", "batch"):
@@ -446,6 +451,16 @@ def _common_sections(res: Results, store: Any, anchors: Any, sections: set[str],
     if "api" in sections:
         with step(res, "api", "load test"):
             _api(res, anchors, args, put("api"), work, env)
+
+
+def _count_graph(res: Results, store: Any) -> None:
+    counts = store.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
+    rels = store.read("MATCH ()-[r]->() RETURN count(r) AS n")[0]["n"]
+    node_props = store.read("MATCH (n) RETURN sum(size(keys(n))) AS n")[0]["n"]
+    rel_props = store.read("MATCH ()-[r]->() RETURN sum(size(keys(r))) AS n")[0]["n"]
+    res.set("graph", {"nodes": int(counts), "relationships": int(rels),
+                      "node_properties": int(node_props or 0),
+                      "relationship_properties": int(rel_props or 0)})
 
 
 def _api(res: Results, anchors: Any, args: argparse.Namespace,

@@ -313,8 +313,9 @@ def render(results: list[dict[str, Any]]) -> str:
 def _with_run_flags(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Figures' commands carry the run's load-path flags (runs started before they were added)."""
     for r in results:
-        flags = [f for f in ("--main-paths-only", "--neo4j-load bulk")
-                 if f in str(r.get("command", ""))]
+        commands = " ".join([str(r.get("command", "")),
+                             *(str(e.get("command", "")) for e in r.get("earlier", []))])
+        flags = [f for f in ("--main-paths-only", "--neo4j-load bulk") if f in commands]
         for section, figures in r.get("sections", {}).items():
             for fig in figures.values():
                 cmd = fig.get("command")

@@ -39,6 +39,8 @@ IntArray = np.ndarray[Any, np.dtype[np.int64]]
 NULL_TOKENS = ("", "-", "--", "—", "N/A", "n/a", "NULL", "null", "None", "nan", "NaN")
 #: Labels whose keys come from reference data; their fields are checked by a rule instead.
 REFERENCE_LABELS = frozenset({"Industry", "IndustryChain", "ChainSegment", "EventType"})
+#: Longest key (USCC, person_id, park_id, event_id …) a row may carry.
+MAX_KEY_CHARS = 256
 DEFAULT_OWNERSHIP_TOLERANCE = 0.5
 
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -240,6 +242,9 @@ class ChunkValidator:
         self._nulls = pa.array(sorted({*NULL_TOKENS, *options.null_values}), pa.string())
         sep = options.list_separator
         self._split = re.escape(sep) if sep else "[;；]"
+        #: Fields holding a node key: this kind's own and the ones naming other nodes.
+        self._keys = {spec.node.key_field} if spec.node is not None else set()
+        self._keys.update(f for f, _, _ in spec.references())
 
     # -- entry point ---------------------------------------------------------------------------
     def validate(self, chunk: RawChunk) -> ValidChunk:
@@ -269,6 +274,7 @@ class ChunkValidator:
 
     # -- per field -----------------------------------------------------------------------------
     def _field(self, f: Field, raw: pa.Array | None, n: int, problems: _Problems) -> pa.Array:
+        self._unstorable(f, raw, problems)
         if f.is_list:
             return self._list_field(f, raw, n, problems)
         text = self._text(f, raw, n)
@@ -286,6 +292,21 @@ class ChunkValidator:
             problems.add(_np(pc.is_null(out)) & _np(pc.is_null(text)), f.name, text,
                          lambda _v: "required field is empty")
         return out
+
+    def _unstorable(self, f: Field, raw: pa.Array | None, problems: _Problems) -> None:
+        """Values no store should get: a NUL character (it ends a FalkorDB query text early, so
+        one such row failed the whole load), and keys too long to index (FalkorDB 4.16 crashes
+        on a unique key of 4 KB or more)."""
+        if raw is None or not (pa.types.is_string(raw.type) or pa.types.is_list(raw.type)):
+            return
+        text = pc.binary_join(raw, "") if pa.types.is_list(raw.type) else raw
+        if has_bytes(text, b"\x00"):
+            problems.add(_np(pc.match_substring(text, "\x00")), f.name, text,
+                         lambda _v: "contains a NUL character (\\x00)")
+        if f.name in self._keys:
+            problems.add(_np(pc.greater(pc.utf8_length(text), MAX_KEY_CHARS)), f.name,
+                         pc.utf8_slice_codeunits(text, 0, 40),
+                         lambda _v: f"longer than {MAX_KEY_CHARS} characters: not a usable key")
 
     def _text(self, f: Field, raw: pa.Array | None, n: int) -> pa.Array:
         """Trimmed strings, null for empty cells, with the mapping's defaults and value maps."""
@@ -823,6 +844,38 @@ class LoadState:
                 for i in idx:
                     bad[i] = True
                     problems.append((i, fname, value, reason))
+        if spec.node is not None:
+            own = [(f, applies) for (f, label), applies in by_field.items()
+                   if label == spec.node.label]
+            if own:
+                self._self_references(spec, chunk, own, bad, problems)
+
+    def _self_references(self, spec: RecordKind, chunk: ValidChunk,
+                         fields: list[tuple[str, BoolArray]], bad: BoolArray,
+                         problems: list[tuple[int, str, str, str]]) -> None:
+        """Rows naming a row of the same chunk that was rejected (a branch whose parent branch
+        was) go too, level by level: the first pass registered every parent key as pending."""
+        assert spec.node is not None
+        label = spec.node.label
+        reg = self.registry(label)
+        keys = chunk.columns[spec.node.key_field].to_pylist()
+        values = {f: chunk.columns[f].to_pylist() for f, _ in fields}
+        changed = True
+        while changed:
+            changed = False
+            good = {k for i, k in enumerate(keys) if not bad[i]}
+            dropped = {k: i for i, k in enumerate(keys) if bad[i] and k not in good}
+            for fname, applies in fields:
+                for i, value in enumerate(values[fname]):
+                    if (bad[i] or value is None or not applies[i] or value not in dropped
+                            or value in reg.loaded or value in reg.in_store):
+                        continue
+                    bad[i] = True
+                    changed = True
+                    problems.append((i, fname, value,
+                                     f"{label} {value} was rejected (row "
+                                     f"{int(chunk.rows[dropped[value]])}), so this row cannot "
+                                     "be loaded"))
 
     def _ownership(self, chunk: ValidChunk, bad: BoolArray,
                    problems: list[tuple[int, str, str, str]]) -> None:
@@ -852,6 +905,7 @@ class LoadState:
             if bad[i]:
                 if key not in reg.loaded:
                     reg.rejected.setdefault(key, file_base | rows[i])
+                    reg.pending.discard(key)  # later rows naming it are rejected, not loaded
             else:
                 reg.loaded[key] = file_base | rows[i]
                 reg.pending.discard(key)

@@ -60,6 +60,7 @@ class FalkorDBStore:
         """A read that finds the server gone (killed, crashed) waits for the supervisor to bring it
         back and runs once more — reads are safe to repeat; if it cannot come back, 503."""
         timeout_ms = max(1, int(timeout_s * 1000)) if timeout_s else None
+        _refuse_nul(params)
         for attempt in range(2):
             try:
                 result = self._graph.ro_query(cypher, dict(params or {}), timeout=timeout_ms)
@@ -74,6 +75,7 @@ class FalkorDBStore:
 
     def write(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         """Writes here are idempotent upserts, so a retry after a lost connection is safe."""
+        _refuse_nul(params)
         for attempt in range(_WRITE_RETRIES):
             try:
                 result = self._graph.query(cypher, dict(params or {}))
@@ -209,6 +211,25 @@ class FalkorDBStore:
         return GraphRelationship(
             str(edge.relation), end(edge.src_node), end(edge.dest_node), dict(edge.properties)
         )
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    text = getattr(value, "text", None)  # the loader's pre-rendered literals
+    return isinstance(text, str) and "\x00" in text
+
+
+def _refuse_nul(params: Mapping[str, Any] | None) -> None:
+    """FalkorDB gets parameters inside the query text, which its parser reads up to the first
+    NUL: a NUL in a value would end the query there. Refuse it with a clear error instead."""
+    if params and _has_nul(params):
+        raise StoreError("a query parameter contains a NUL character (\\x00), which FalkorDB "
+                         "cannot take")
 
 
 def _column_name(col: Any) -> str:
