@@ -44,6 +44,8 @@ Ranked, explained corporate-banking prospects from the industry-chain and park g
 masked), `analyst` (everything read-only, plus `/cypher`), `admin` (analyst rights plus event
 ingestion and lead generation). Errors are `{"error": {"code", "message"}}`.
 
+**Strings**: no parameter or body value may contain a NUL character (U+0000): 422.
+
 **Pages**: list endpoints take `limit` (≤ 200) and `offset` and return `total`; orderings are
 deterministic (score descending, then key). See docs/api.md.
 """
