@@ -15,6 +15,8 @@ from pydantic import (
     model_validator,
 )
 
+from chainscout.graph.stores.base import contains_nul
+
 # -- parameter types -----------------------------------------------------------------------------
 #: Unified social credit code (统一社会信用代码): 18 digits or capitals other than I, O, S, V, Z.
 USCC_PATTERN = r"^[0-9A-HJ-NP-RTUWXY]{18}$"
@@ -47,17 +49,6 @@ StrictBool = Annotated[bool, Strict()]
 JsonDate = Annotated[dt.date, BeforeValidator(_json_date)]
 
 
-def has_nul(value: Any) -> bool:
-    """Whether a JSON value holds a NUL character anywhere (keys included)."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(has_nul(k) or has_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(has_nul(v) for v in value)
-    return False
-
-
 class RequestBody(BaseModel):
     """Base of request bodies: unknown fields are refused (422), as unknown query parameters
     are; so are NUL characters anywhere in the body (no value has a use for one, and the
@@ -68,7 +59,7 @@ class RequestBody(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _no_nul(cls, data: Any) -> Any:
-        if has_nul(data):
+        if contains_nul(data):
             raise ValueError("NUL characters (\\u0000) are not allowed")
         return data
 

@@ -114,3 +114,18 @@ def node_ref(model: GraphModel, labels: tuple[str, ...], properties: Mapping[str
 def public_properties(properties: Mapping[str, Any]) -> dict[str, Any]:
     """Drop loader bookkeeping (``_hash``, ``_snapshot``, ``_source``) from what users see."""
     return {k: v for k, v in properties.items() if not k.startswith("_")}
+
+
+def contains_nul(value: Any) -> bool:
+    """Whether a value holds a NUL character anywhere (mapping keys and nested lists included).
+
+    FalkorDB gets parameters inside the query text, which its parser reads up to the first NUL,
+    so no layer may pass one on; the API refuses them up front, the store as a last guard."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(contains_nul(k) or contains_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(contains_nul(v) for v in value)
+    text = getattr(value, "text", None)  # the loader's pre-rendered literals
+    return isinstance(text, str) and "\x00" in text

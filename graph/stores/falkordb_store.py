@@ -19,6 +19,7 @@ from .base import (
     Row,
     StoreError,
     StoreUnavailable,
+    contains_nul,
     node_ref,
 )
 from .dialect import falkordb_constraint_command, falkordb_index_statement, index_specs
@@ -213,21 +214,10 @@ class FalkorDBStore:
         )
 
 
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, Mapping):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_has_nul(v) for v in value)
-    text = getattr(value, "text", None)  # the loader's pre-rendered literals
-    return isinstance(text, str) and "\x00" in text
-
-
 def _refuse_nul(params: Mapping[str, Any] | None) -> None:
     """FalkorDB gets parameters inside the query text, which its parser reads up to the first
     NUL: a NUL in a value would end the query there. Refuse it with a clear error instead."""
-    if params and _has_nul(params):
+    if params and contains_nul(params):
         raise StoreError("a query parameter contains a NUL character (\\x00), which FalkorDB "
                          "cannot take")
 

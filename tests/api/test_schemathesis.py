@@ -20,11 +20,10 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.config import SchemathesisConfig
 
 from chainscout.api.app import create_app
 from chainscout.settings import Settings
-from tests.api.conftest import make_keys
+from tests.api.conftest import make_keys, schemathesis_config
 from tests.api.graph import api_graph
 from tests.graph_builder import build
 
@@ -33,22 +32,7 @@ pytestmark = pytest.mark.slow
 _DIR = Path(tempfile.mkdtemp(prefix="chainscout-fuzz-"))
 KEYS = make_keys(_DIR / "keys")
 APP = create_app(Settings(data_dir=_DIR / "data", api_keys_file=KEYS.file))
-CONFIG = SchemathesisConfig.from_dict({
-    # The API refuses NUL characters anywhere (422, documented in the OpenAPI description):
-    # the embedded store cannot take them. tests/api/test_injection.py sends them on purpose.
-    "generation": {"allow-x00": False},
-    # The admin key may call every route; schemathesis knows it as the schema's security scheme,
-    # so its negative cases can still drop or spoil it.
-    "auth": {"openapi": {"HTTPBearer": {"bearer": KEYS.admin}}},
-    "checks": {
-        # Schema-valid requests may still be refused with 400 `invalid_parameter` where
-        # parameters conflict (chain_id xor segment_ids, event_ids xor a date range) or with
-        # 400 `query_error` for Cypher that does not parse; 422 (schema rejected a
-        # schema-valid request) stays a failure.
-        "positive_data_acceptance": {"expected-statuses": [
-            "2xx", "400", "401", "403", "404", "409", "429"]},
-    },
-})
+CONFIG = schemathesis_config(KEYS.admin)
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=CONFIG)
 
 

@@ -11,12 +11,10 @@ TRANSACTIONS`` (another user's load!), ``USE system``, ``dbms.*``, cache/statist
 
 from __future__ import annotations
 
-import copy
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -27,8 +25,7 @@ from chainscout.graph.stores.falkordb_store import FalkorDBStore
 from chainscout.servers.falkordb_server import EmbeddedFalkorDB
 from tests.api.conftest import Clients, Keys, auth, graph_fingerprint, make_settings
 from tests.api.graph import E, api_graph
-from tests.api.test_auth import BODIES, PATH_VALUES, QUERIES
-from tests.api.test_injection import EVIL, _cases
+from tests.api.test_injection import EVIL, _cases, request_evil
 from tests.graph_builder import build
 from tests.reliability.support import record, rss_kb
 
@@ -274,26 +271,6 @@ MORE_EVIL = [
     "9" * 300,
     "长" * 3000,
 ]
-
-
-def request_evil(clients: Clients, method: str, path: str, where: str, name: str, evil: str
-                 ) -> Any:
-    """Like ``tests.api.test_injection._request``, with path values percent-encoded, so that
-    control characters reach the server instead of stopping the client."""
-    values = dict(PATH_VALUES)
-    params: dict[str, Any] = dict(QUERIES.get(path, {}))
-    body = copy.deepcopy(BODIES.get(path))
-    if where == "path":
-        values[name] = evil
-    elif where == "query":
-        params[name] = evil
-    elif where == "body":
-        assert body is not None
-        body[name] = [evil] if isinstance(body[name], list) else evil
-    url = path
-    for key, value in values.items():
-        url = url.replace("{" + key + "}", quote(value, safe=""))
-    return clients.admin.request(method, url, params=params, json=body)
 
 
 @pytest.fixture

@@ -23,11 +23,10 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.config import SchemathesisConfig
 
 from chainscout.api.app import create_app
 from chainscout.settings import Settings
-from tests.api.conftest import make_keys
+from tests.api.conftest import make_keys, schemathesis_config
 from tests.api.graph import api_graph
 from tests.graph_builder import build
 from tests.reliability.support import record, sized
@@ -37,16 +36,7 @@ pytestmark = [pytest.mark.falkordb, pytest.mark.timeout(900)]
 _DIR = Path(tempfile.mkdtemp(prefix="chainscout-stateful-"))
 KEYS = make_keys(_DIR / "keys")
 APP = create_app(Settings(data_dir=_DIR / "data", api_keys_file=KEYS.file))
-CONFIG = SchemathesisConfig.from_dict({
-    # The API refuses NUL characters anywhere (422, documented in the OpenAPI description):
-    # the embedded store cannot take them. tests/api/test_injection.py sends them on purpose.
-    "generation": {"allow-x00": False},
-    "auth": {"openapi": {"HTTPBearer": {"bearer": KEYS.admin}}},
-    "checks": {
-        "positive_data_acceptance": {"expected-statuses": [
-            "2xx", "400", "401", "403", "404", "409", "429"]},
-    },
-})
+CONFIG = schemathesis_config(KEYS.admin)
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=CONFIG)
 Workflow = schema.as_state_machine()
 CALLS: Counter[tuple[str, int]] = Counter()
