@@ -108,6 +108,8 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--reuse", action="store_true", help="graph already built in data-dir")
     parser.add_argument("--hops", type=int, nargs="*", default=[1, 2])
+    parser.add_argument("--workers", type=int, default=1,
+                        help="families queried at once, each on its own connection")
     args = parser.parse_args()
     scratch = None if args.data_dir else tempfile.TemporaryDirectory(prefix="expansion-bench-")
     data_dir = args.data_dir or Path(scratch.name)  # type: ignore[union-attr]
@@ -125,7 +127,9 @@ def main() -> None:
         }
         for hops in args.hops:
             for label, families in families_sets.items():
-                kwargs = {} if families is None else {"families": families}
+                kwargs: dict[str, object] = {"workers": args.workers}
+                if families is not None:
+                    kwargs["families"] = families
                 t0 = time.perf_counter()
                 batch = expand_events(store, date_from="2024-06-01", date_to="2024-06-30",
                                       max_hops=hops, per_event_limit=20,

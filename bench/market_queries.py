@@ -24,6 +24,7 @@ from typing import Any
 from chainscout.graph.model import ENTERPRISE_TAGS, graph_model
 from chainscout.graph.stores.base import GraphStore
 from chainscout.graph.upsert import node_row, node_upsert, relationship_row, relationship_upsert
+from chainscout.loaders.derive import derive
 
 CHAINS = 12
 SEGMENTS_PER_CHAIN = 8
@@ -127,6 +128,7 @@ def load(store: GraphStore, n: int, seed: int = 7) -> None:
     nodes("Event", events)
     rels("CONCERNS", "Event", "Enterprise",
          [(e["event_id"], usccs[rng.randrange(n)], {}) for e in events])
+    derive(store)  # the derived properties the market queries read, as a load leaves them
     print(f"loaded {n:,} enterprises in {time.perf_counter() - t0:.0f} s")
 
 

@@ -123,7 +123,8 @@ def render(results: list[dict[str, Any]]) -> str:
              "embedded reload (no changes)", "embedded GRAPH.BULK load",
              "naive per-row MERGE (sample)", "batched UNWIND (same sample)",
              "Neo4j batched UNWIND load", "bulk import files (neo4j-admin CSV)",
-             "neo4j-admin database import", "bulk path end to end (files + import + indexes)"]
+             "neo4j-admin database import", "bulk path end to end (files + import + indexes)",
+             "bulk path end to end (files + import + indexes + derive)"]
     rows = []
     for size in sizes:
         naive = _get(results, "neo4j", size, "loads", "naive per-row MERGE (sample)")

@@ -70,6 +70,27 @@ def schema() -> None:
                                                           if created else " (already in place)"))
 
 
+@app.command(rich_help_panel="Graph model")
+def derive() -> None:
+    """Recompute the derived properties (customer flag, chain segments) on every enterprise.
+
+    Loads do this themselves; run it after a neo4j-admin bulk import or after writing customer or
+    segment links outside a load. Idempotent: a second run changes nothing."""
+    from chainscout.loaders.derive import derive as derive_all
+
+    try:
+        store = open_store()
+    except StoreError as exc:
+        raise typer.Exit(_fail(str(exc))) from exc
+    try:
+        summary = derive_all(store)
+    finally:
+        store.close()
+    assert summary is not None
+    steps = ", ".join(f"{step} {n:,}" for step, n in summary.changed.items())
+    typer.echo(f"{store.name}: {summary.changes:,} nodes changed in {summary.seconds:.1f}s ({steps})")
+
+
 @embedded_app.command("run")
 def embedded_run() -> None:
     """Run the embedded store in the foreground so other processes (notebooks, the API) attach."""

@@ -33,6 +33,9 @@ def model_markdown(model: GraphModel) -> str:
     for node in model.nodes:
         out += [f"### {node.label}", "", node.description, "", *_props(node.properties, node.key),
                 ""]
+        if node.derived:
+            out += ["Derived after every load (`loaders/derive.py`), never loaded from input:", "",
+                    *_props(node.derived), ""]
     out += ["## Relationships", "", "| type | from | to | description | properties |",
             "|---|---|---|---|---|"]
     for rel in model.relationships:

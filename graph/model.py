@@ -40,10 +40,16 @@ class Property:
 
 @dataclass(frozen=True)
 class NodeType:
+    """A node label. ``properties`` are loaded from input; ``derived`` are computed from the graph
+    after every load (``loaders/derive.py``) so queries read one property instead of expanding
+    relationships per node. Loaders, upserts and content hashes never see derived properties; their
+    names start with ``_`` like the bookkeeping, so API responses leave them out too."""
+
     label: str
     key: str
     description: str
     properties: tuple[Property, ...]
+    derived: tuple[Property, ...] = ()
 
     def prop(self, name: str) -> Property:
         for prop in self.properties:
@@ -58,7 +64,8 @@ class NodeType:
     @property
     def indexed_properties(self) -> tuple[str, ...]:
         """Properties that get a plain (range / exact-match) index besides the unique key."""
-        return tuple(p.name for p in self.properties if p.indexed and p.name != self.key)
+        return tuple(p.name for p in (*self.properties, *self.derived)
+                     if p.indexed and p.name != self.key)
 
 
 @dataclass(frozen=True)
@@ -189,6 +196,12 @@ ENTERPRISE = NodeType(
         _p("size", STR, "Size class: micro, small, medium, large"),
         _p("employees", INT, "Insured employees (参保人数)"),
         _p("legal_representative", STR, "Name of the legal representative (法定代表人); PII"),
+    ),
+    derived=(
+        _p("_is_customer", BOOL, "Derived: true when it has a CUSTOMER_OF relationship (absent "
+           "otherwise); lets market queries rank a park or segment without expanding every member"),
+        _p("_segment_ids", LIST, "Derived: sorted ids of its chain segments (IN_SEGMENT), absent "
+           "when none; chain fit without expanding every member"),
     ),
 )
 
@@ -396,6 +409,9 @@ def _check(model: GraphModel) -> None:
         raise ValueError("duplicate node label in model")
     for node in model.nodes:
         node.key_property  # noqa: B018 - raises if the key is not a declared property
+        loaded = {p.name for p in node.properties} | {p.name for p in model.bookkeeping}
+        if any(p.name in loaded or not p.name.startswith("_") for p in node.derived):
+            raise ValueError(f"{node.label}: derived properties start with _ and shadow nothing")
         if not node.key_property.required:
             raise ValueError(f"{node.label}.{node.key} is the key and must be required")
     names = [r.name for r in model.relationships]

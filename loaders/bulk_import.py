@@ -20,6 +20,7 @@ Because hashes and tags match an incremental load, loading the same inputs after
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
@@ -32,7 +33,10 @@ from .checkpoint import Checkpoint
 from .formats import LIST_SEPARATOR
 from .pipeline import LoadOptions, LoadSummary, TargetStats, run_load
 from .rows import RowEncoder, TargetRows
+from .worker import OrderedWorker
 
+#: Tables waiting for the CSV writer thread at most.
+_WRITE_DEPTH = 4
 #: Options ``neo4j-admin database import full`` needs for these files.
 ADMIN_ARGS = ("--array-delimiter=;", "--multiline-fields=true", "--id-type=string")
 _TYPE_SUFFIX = {
@@ -66,11 +70,12 @@ class BulkSink:
         self.encoder = RowEncoder(model, literal=False)
         self.files = BulkImportFiles(out_dir)
         self._writers: dict[str, tuple[pcsv.CSVWriter, pa.Schema]] = {}
+        self._io = OrderedWorker("chainscout-bulk-files", _WRITE_DEPTH)
 
     def put(self, rows: TargetRows, *, snapshot: str, source: str) -> None:
         if not rows.length:
             return
-        hashes, _ = self.encoder.hashes(rows)
+        hashes, _ = self.encoder.hash_column(rows)
         n = rows.length
         columns: list[pa.Array] = []
         names: list[str] = []
@@ -93,18 +98,18 @@ class BulkSink:
                 names.append(prop.name + _TYPE_SUFFIX[prop.type])
                 columns.append(_cell(rows.props[prop.name]))
         names += ["_hash", "_snapshot", "_source"]
-        columns += [pa.array(hashes, pa.string()), pa.array([snapshot] * n, pa.string()),
-                    pa.array([source] * n, pa.string())]
+        columns += [hashes, _repeat(snapshot, n), _repeat(source, n)]
         if rows.node is not None:
             names.append(":LABEL")
-            columns.append(pa.array([rows.node.label] * n, pa.string()))
+            columns.append(_repeat(rows.node.label, n))
         else:
             assert rows.rel is not None
             names.append(":TYPE")
-            columns.append(pa.array([rows.rel.type] * n, pa.string()))
+            columns.append(_repeat(rows.rel.type, n))
         table = pa.Table.from_arrays(columns, names=names)
         writer = self._writer(rows, table.schema)
-        writer.write_table(table)
+        # Formatting and writing the CSV (C++, without the GIL) overlaps checking the next chunk.
+        self._io.submit(partial(writer.write_table, table))
         self.targets.setdefault(rows.name, TargetStats()).sent += n
 
     def _writer(self, rows: TargetRows, schema: pa.Schema) -> pcsv.CSVWriter:
@@ -128,12 +133,20 @@ class BulkSink:
         return None
 
     def close(self) -> None:
-        for writer, _ in self._writers.values():
-            writer.close()
-        self._writers.clear()
+        try:
+            self._io.close()
+        finally:
+            for writer, _ in self._writers.values():
+                writer.close()
+            self._writers.clear()
 
     def abort(self) -> None:
+        self._io.abort()
         self.close()
+
+
+def _repeat(text: str, n: int) -> pa.Array:
+    return pa.repeat(pa.scalar(text, pa.string()), n)
 
 
 def _cell(arr: pa.Array) -> pa.Array:

@@ -10,9 +10,10 @@ The pipeline uses this path by itself when the target graph of the embedded stor
 (``LoadOptions.bulk_when_empty``): the empty graph is dropped and created again by the first
 ``GRAPH.BULK ... BEGIN`` (node ids are then assigned from 0 in order, which the edges rely on; a
 graph that had nodes deleted would reuse their ids), the model's indexes and constraints are
-created right after that first small batch, and the later batches keep them up to date. Encoding
-is column-wise: every property column becomes a binary column (type byte + value) with pyarrow and
-numpy, and a batch is one join of those columns.
+created right after that first small batch, and the later batches keep them up to date. Batches
+go to the server from a sender thread, in order, so the server inserts one while the loader
+checks and encodes the next. Encoding is column-wise: every property column becomes a binary
+column (type byte + value) with pyarrow and numpy, and a batch is one join of those columns.
 
 Binary layout (all little-endian): a label block is ``name\\0``, ``uint32`` property count, the
 property names (``\\0``-terminated), then per node one value per property; a relationship-type
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import struct
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -38,8 +40,11 @@ from chainscout.graph.stores.base import GraphStore, StoreError
 from .errors import LoadError
 from .pipeline import TargetStats
 from .rows import RowEncoder, TargetRows
+from .worker import OrderedWorker
 
 _NULL, _BOOL, _DOUBLE, _STRING, _LONG, _ARRAY = 0, 1, 2, 3, 4, 5
+#: Encoded batches waiting for the server at most (each a few MB).
+_SEND_DEPTH = 2
 
 
 def reset_graph(store: GraphStore) -> None:
@@ -81,6 +86,9 @@ class FalkorBulkSink:
         self._next_id = 0
         self._begun = False
         self._deferred: list[tuple[TargetRows, str, str]] = []
+        # The server inserts batch n while this thread checks and encodes batch n+1. (Encoding
+        # on a thread of its own as well measured no faster: hashing holds the GIL.)
+        self._sender = OrderedWorker("chainscout-bulk-sender", _SEND_DEPTH)
 
     # -- Sink ----------------------------------------------------------------------------------
     def put(self, rows: TargetRows, *, snapshot: str, source: str) -> None:
@@ -98,9 +106,11 @@ class FalkorBulkSink:
         deferred, self._deferred = self._deferred, []
         for rows, snapshot, source in deferred:
             self._edges(rows, snapshot, source, final=True)
+        self._sender.close()
 
     def abort(self) -> None:
         self._deferred.clear()
+        self._sender.abort()
 
     # -- nodes and edges -----------------------------------------------------------------------
     def _nodes(self, rows: TargetRows, snapshot: str, source: str) -> None:
@@ -111,10 +121,10 @@ class FalkorBulkSink:
         self._next_id += len(keys)
         ids = self._ids.setdefault(node.label, {})
         ids.update(zip(keys, range(start, start + len(keys)), strict=True))
-        hashes, _ = self.encoder.hashes(rows)
+        hashes, _ = self.encoder.hash_column(rows)
         names = [node.key, *rows.props, "_hash", "_snapshot", "_source"]
         columns = [_encode(rows.key), *(_encode(rows.props[p]) for p in rows.props),
-                   _encode(pa.array(hashes, pa.string())), _constant(snapshot), _constant(source)]
+                   _encode(hashes), _constant(snapshot), _constant(source)]
         self._send(node.label, names, columns, len(keys), nodes=True)
 
     def _edges(self, rows: TargetRows, snapshot: str, source: str, *, final: bool) -> None:
@@ -133,13 +143,13 @@ class FalkorBulkSink:
             rows, src, dst = _take(rows, keep), src[~missing], dst[~missing]
             if not rows.length:
                 return
-        hashes, _ = self.encoder.hashes(rows)
+        hashes, _ = self.encoder.hash_column(rows)
         ends = np.empty((len(src), 2), dtype="<u8")
         ends[:, 0], ends[:, 1] = src, dst
         names = [*rows.props, "_hash", "_snapshot", "_source"]
         columns = [_fixed(ends.view(np.uint8).reshape(-1, 16)),
                    *(_encode(rows.props[p]) for p in rows.props),
-                   _encode(pa.array(hashes, pa.string())), _constant(snapshot), _constant(source)]
+                   _encode(hashes), _constant(snapshot), _constant(source)]
         self._send(rel.type, names, columns, len(src), nodes=False, stats_name=rel.name)
 
     def _send(self, name: str, props: list[str], columns: list[Any], count: int, *,
@@ -153,18 +163,23 @@ class FalkorBulkSink:
         blob = header + bytes(body)
         counts = [count, 0, 1, 0] if nodes else [0, count, 0, 1]
         args: list[Any] = [*counts, blob]
-        if not self._begun:
-            args.insert(0, "BEGIN")
-        try:
-            _command(self.store, "GRAPH.BULK", self.graph, *args)
-        except StoreError as exc:
-            raise LoadError(None, f"bulk build of graph {self.graph!r} failed: {exc}") from exc
-        if not self._begun and self.apply_schema:
+        stats = self.targets.setdefault(stats_name or name, TargetStats())
+        if self._begun:
+            # The server inserts this batch while the next one is encoded (in order, one at a time).
+            self._sender.submit(partial(self._command, args, stats, count))
+            return
+        self._command(["BEGIN", *args], stats, count)
+        if self.apply_schema:
             # Indexes and constraints now, while the graph is tiny: the bulk inserts that follow
             # maintain them, which is cheaper than indexing the whole graph at the end.
             self.store.apply_schema()
         self._begun = True
-        stats = self.targets.setdefault(stats_name or name, TargetStats())
+
+    def _command(self, args: list[Any], stats: TargetStats, count: int) -> None:
+        try:
+            _command(self.store, "GRAPH.BULK", self.graph, *args)
+        except StoreError as exc:
+            raise LoadError(None, f"bulk build of graph {self.graph!r} failed: {exc}") from exc
         stats.sent += count
         stats.created += count
 

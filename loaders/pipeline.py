@@ -24,7 +24,7 @@ import hashlib
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -37,6 +37,7 @@ from chainscout.graph.stores.base import GraphStore, StoreError, StoreUnavailabl
 from chainscout.graph.upsert import stale_nodes, stale_relationships
 
 from .checkpoint import Checkpoint
+from .derive import derive
 from .errors import LoadError
 from .formats import KIND_ORDER, record_kind
 from .mapping import STANDARDS, load_mapping
@@ -49,6 +50,7 @@ from .validate import (
     ChunkValidator,
     LoadState,
     ReferenceData,
+    ValidChunk,
 )
 
 REFERENCE_SOURCE = "reference"
@@ -344,6 +346,31 @@ def input_snapshot(files: Iterable[Path], extra: Iterable[Path] = ()) -> str:
     return "sha-" + digest.hexdigest()
 
 
+class _InputSnapshot:
+    """:func:`input_snapshot` on a thread: hashing releases the GIL, so reading and hashing the
+    files overlaps checking them (the id is the same content hash as before)."""
+
+    def __init__(self, files: list[Path], extra: list[Path]) -> None:
+        self._value: str | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(files, extra), daemon=True,
+                                        name="chainscout-snapshot-hash")
+        self._thread.start()
+
+    def _run(self, files: list[Path], extra: list[Path]) -> None:
+        try:
+            self._value = input_snapshot(files, extra)
+        except BaseException as exc:  # re-raised by result(), on the loading thread
+            self._error = exc
+
+    def result(self) -> str:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
+
+
 @dataclass
 class _Plan:
     """Checked sources by kind, standards' conversions, and what the load will write."""
@@ -355,8 +382,8 @@ class _Plan:
     ignored: list[str]
 
 
-def plan_load(directory: Path, options: LoadOptions) -> _Plan:
-    """Find and check every input file; raise :class:`LoadError` for the first unusable one."""
+def discover_inputs(directory: Path, options: LoadOptions) -> tuple[list[InputFile], list[str]]:
+    """The input files of a load and the ignored ones; :class:`LoadError` when there are none."""
     mapping = load_mapping(options.mapping) if options.mapping is not None else None
     inputs, ignored = discover(directory, mapping)
     if not inputs:
@@ -364,6 +391,13 @@ def plan_load(directory: Path, options: LoadOptions) -> _Plan:
                         f"kind ({', '.join(k + '.csv' for k in KIND_ORDER[:3])}, …, as CSV, "
                         "Parquet or JSON Lines), a mapping file that matches them, or bods/, "
                         "gleif/, ftm/ subdirectories")
+    return inputs, ignored
+
+
+def plan_load(directory: Path, options: LoadOptions,
+              discovered: tuple[list[InputFile], list[str]] | None = None) -> _Plan:
+    """Find and check every input file; raise :class:`LoadError` for the first unusable one."""
+    inputs, ignored = discovered or discover_inputs(directory, options)
     sources: dict[str, list[ChunkSource]] = {k: [] for k in KIND_ORDER}
     for file in inputs:
         if file.kind in STANDARDS:
@@ -417,6 +451,7 @@ def load_directory(store: GraphStore | None, directory: Path,
         kinds = [k for k in KIND_ORDER if plan.sources[k]]
         _prune(store, model, kinds, summary.source, summary.snapshot, summary.targets,
                options.reference)
+    derive(store, dry_run=options.dry_run, targets=summary.targets)  # loaders/derive.py
     return summary
 
 
@@ -431,10 +466,17 @@ def run_load(directory: Path, options: LoadOptions,
     """
     started = time.perf_counter()
     directory = Path(directory)
-    plan = plan_load(directory, options)
+    discovered = discover_inputs(directory, options)
+    hashing = None if options.snapshot else _InputSnapshot(
+        [f.path for f in discovered[0]], [options.mapping] if options.mapping else [])
+    plan = plan_load(directory, options, discovered)
     source = options.source or directory.resolve().name
-    snapshot = options.snapshot or input_snapshot(
-        [f.path for f in plan.inputs], [options.mapping] if options.mapping else [])
+    ref = ReferenceData.load()
+    state = LoadState(ref, store_lookup=_store_lookup(store, model) if store else None,
+                      ownership_tolerance=options.ownership_tolerance)
+    # The first passes write nothing; they run while the snapshot's hash is computed.
+    cached = _first_passes(plan, state, ref)
+    snapshot = options.snapshot or (hashing.result() if hashing else "")
     rejects_path = options.rejects or default_rejects_path(source)
     fingerprint = f"{source}|{snapshot}|{options.prune}|{options.dry_run}"
     checkpoint, resumed = Checkpoint.open(
@@ -446,9 +488,6 @@ def run_load(directory: Path, options: LoadOptions,
     summary = LoadSummary(str(directory), source, snapshot, None if store is None else store.name,
                           str(rejects_path), targets=targets, ignored_files=plan.ignored,
                           resumed=resumed, dry_run=options.dry_run)
-    ref = ReferenceData.load()
-    state = LoadState(ref, store_lookup=_store_lookup(store, model) if store else None,
-                      ownership_tolerance=options.ownership_tolerance)
     sink = make_sink(targets, checkpoint)
     with RejectsWriter(rejects_path) as rejects:
         rejects.write(plan.standard_rejects)
@@ -460,13 +499,13 @@ def run_load(directory: Path, options: LoadOptions,
                 for rows in reference_targets(model):
                     sink.put(rows, snapshot=ref_snapshot, source=REFERENCE_SOURCE)
                 sink.mark(REFERENCE_SOURCE, 1)
-            _first_passes(plan, state, ref)
             matcher = SegmentMatcher(load_chains())
             for kind in KIND_ORDER:
                 for src in plan.sources[kind]:
                     stats = _load_source(src, kind, state, ref, model, sink, rejects,
                                          checkpoint, matcher, options, snapshot=snapshot,
-                                         source=f"{source}:{kind}")
+                                         source=f"{source}:{kind}",
+                                         checked=cached.pop(id(src), None))
                     summary.files.append(stats)
             sink.close()
         except BaseException:
@@ -499,31 +538,60 @@ def _store_lookup(store: GraphStore, model: GraphModel) -> Callable[[str, list[s
     return lookup
 
 
-def _first_passes(plan: _Plan, state: LoadState, ref: ReferenceData) -> None:
-    """What some kinds need to know about all their rows before any row is checked."""
-    for src in plan.sources["enterprise_segments"]:
-        validator = ChunkValidator(record_kind("enterprise_segments"), ref, src.options,
-                                   src.display)
+#: Validated chunks of the first passes kept for the main pass (instead of reading and checking
+#: those files twice), up to this many bytes of typed columns; beyond it a file is read again.
+FIRST_PASS_CACHE_BYTES = 512 << 20
+
+#: A source's checked chunks, kept from its first pass: (records read, valid chunk).
+CheckedChunks = list[tuple[int, ValidChunk]]
+
+
+def _first_passes(plan: _Plan, state: LoadState, ref: ReferenceData,
+                  budget: int | None = None) -> dict[int, CheckedChunks]:
+    """What some kinds need to know about all their rows before any row is checked.
+
+    Returns the checked chunks by ``id`` of their source, while they fit in ``budget``: the main
+    pass takes them from there, so those files are read and field-checked once.
+    """
+    cache: dict[int, CheckedChunks] = {}
+    limit = FIRST_PASS_CACHE_BYTES if budget is None else budget
+    used = 0
+
+    def checked(src: ChunkSource, kind: str) -> Iterator[ValidChunk]:
+        nonlocal used
+        validator = ChunkValidator(record_kind(kind), ref, src.options, src.display)
+        kept: CheckedChunks | None = []
         for chunk in src.chunks():
             valid = validator.validate(chunk)
+            if kept is not None:
+                used += sum(c.nbytes for c in valid.columns.values())
+                if used <= limit:
+                    kept.append((chunk.read, valid))
+                else:
+                    kept = None
+            yield valid
+        if kept is not None:
+            cache[id(src)] = kept
+
+    for src in plan.sources["enterprise_segments"]:
+        for valid in checked(src, "enterprise_segments"):
             state.explicit_segments.update(zip(valid.columns["uscc"].to_pylist(),
                                                valid.columns["segment_id"].to_pylist(),
                                                strict=True))
     seen: set[str] = set()
     for src in plan.sources["shareholdings"]:
-        validator = ChunkValidator(record_kind("shareholdings"), ref, src.options, src.display)
-        for chunk in src.chunks():
-            state.add_ownership(validator.validate(chunk), seen)
+        for valid in checked(src, "shareholdings"):
+            state.add_ownership(valid, seen)
     for src in plan.sources["branches"]:
-        validator = ChunkValidator(record_kind("branches"), ref, src.options, src.display)
-        for chunk in src.chunks():
-            state.add_pending("Branch", validator.validate(chunk), "branch_id")
+        for valid in checked(src, "branches"):
+            state.add_pending("Branch", valid, "branch_id")
+    return cache
 
 
 def _load_source(src: ChunkSource, kind: str, state: LoadState, ref: ReferenceData,
                  model: GraphModel, sink: Sink, rejects: RejectsWriter, checkpoint: Checkpoint,
-                 matcher: SegmentMatcher, options: LoadOptions, *, snapshot: str, source: str
-                 ) -> FileStats:
+                 matcher: SegmentMatcher, options: LoadOptions, *, snapshot: str, source: str,
+                 checked: CheckedChunks | None = None) -> FileStats:
     spec = record_kind(kind)
     validator = ChunkValidator(spec, ref, src.options, src.display)
     stats = FileStats(src.display, kind)
@@ -531,15 +599,16 @@ def _load_source(src: ChunkSource, kind: str, state: LoadState, ref: ReferenceDa
     done = checkpoint.chunks_done(key)
     bar = tqdm(total=src.estimated_rows, unit=" rows", unit_scale=True, leave=False,
                desc=f"{kind} {src.display}", disable=not options.progress)
+    chunks: Iterable[tuple[int, ValidChunk]] = checked if checked is not None else (
+        (chunk.read, validator.validate(chunk)) for chunk in src.chunks())
     try:
-        for number, chunk in enumerate(src.chunks(), start=1):
-            valid = validator.validate(chunk)
+        for number, (read, valid) in enumerate(chunks, start=1):
             state.check(spec, valid, src.display)
             rejects.write(valid.rejects)
-            stats.read += chunk.read
+            stats.read += read
             stats.loaded += valid.length
             stats.rejected += valid.rejected
-            bar.update(chunk.read)
+            bar.update(read)
             if number <= done:
                 continue  # written before a crash; checked again to rebuild state and rejects
             if valid.length:

@@ -271,30 +271,43 @@ class RowEncoder:
         return cypher
 
     def encode(self, rows: TargetRows, *, snapshot: str, source: str) -> EncodedRows:
-        hashes, falkor_props = self.hashes(rows)
+        hashes, falkor_props = self.hash_column(rows)
         items: list[Any]
         if self.literal:
             items = self._literals(rows, hashes, falkor_props, snapshot, source)
         else:
-            items = self._dicts(rows, hashes, snapshot, source)
+            items = self._dicts(rows, hashes.to_pylist(), snapshot, source)
         return EncodedRows(rows.name, self.query(rows), items, self.literal)
 
     def hashes(self, rows: TargetRows) -> tuple[list[str], list[Any] | None]:
         """``content_hash`` of every row's properties; also the props as FalkorDB literal parts."""
+        column, falkor = self.hash_column(rows)
+        return column.to_pylist(), falkor
+
+    def hash_column(self, rows: TargetRows) -> tuple[pa.Array, list[Any] | None]:
+        """:meth:`hashes` as a string column: the hex digits are written with numpy, so the only
+        Python work per row is the blake2b call itself."""
         n = rows.length
         names = sorted(rows.props)
         if not names:
             empty = content_hash({})
-            return [empty] * n, None
+            return pa.array([empty] * n, pa.string()), None
         rendered = {name: _parts(rows.props[name]) for name in names}
         parts: list[Any] = []
         for i, name in enumerate(names):
             parts.append(("{" if i == 0 else ",") + json.dumps(name) + ":")
             parts += rendered[name][0]
         parts.append("}")
-        blobs = _join(parts).to_pylist()
-        blake = hashlib.blake2b
-        hashes = [blake(b.encode("utf-8"), digest_size=12).hexdigest() for b in blobs]
+        blobs = _join(parts).cast(pa.binary()).to_pylist()
+        # Copying a prepared hasher is cheaper than parsing blake2b's arguments for every row.
+        fresh = hashlib.blake2b(digest_size=_DIGEST).copy
+        digests: list[bytes] = []
+        append = digests.append
+        for blob in blobs:
+            h = fresh()
+            h.update(blob)
+            append(h.digest())
+        hashes = _hex(b"".join(digests), n)
         falkor: list[Any] | None = None
         if self.literal:
             falkor = []
@@ -304,11 +317,10 @@ class RowEncoder:
             falkor.append("}")
         return hashes, falkor
 
-    def _literals(self, rows: TargetRows, hashes: list[str], props: list[Any] | None,
+    def _literals(self, rows: TargetRows, hash_arr: pa.Array, props: list[Any] | None,
                   snapshot: str, source: str) -> list[str]:
         tail = f",`snapshot`:{_quote(snapshot)},`source`:{_quote(source)}"
         props = props if props is not None else ["{}"]
-        hash_arr = pa.array(hashes, pa.string())
         if rows.node is not None:
             assert rows.key is not None
             parts: list[Any] = ["{`key`:", *_parts(rows.key)[1], ",`props`:", *props,
@@ -349,6 +361,22 @@ class RowEncoder:
                 row["merge"] = {k: p[k] for k in merge}
             out.append(row)
         return out
+
+
+_DIGEST = 12  # bytes, as content_hash
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+
+
+def _hex(digests: bytes, n: int) -> pa.Array:
+    """``n`` concatenated digests as a column of their lower-case hex strings."""
+    raw = np.frombuffer(digests, dtype=np.uint8)
+    text = np.empty(len(raw) * 2, dtype=np.uint8)
+    text[0::2] = _HEX[raw >> 4]
+    text[1::2] = _HEX[raw & 15]
+    width = 2 * _DIGEST
+    offsets = np.arange(0, n * width + 1, width, dtype=np.int32)
+    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets),
+                                                  pa.py_buffer(text)])
 
 
 def _quote(text: str) -> str:

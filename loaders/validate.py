@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import filterfalse
 from typing import Any
 
 import numpy as np
@@ -721,6 +722,70 @@ class KeyRegistry:
 StoreLookup = Callable[[str, list[str]], set[str]]
 
 
+class _Identities:
+    """Identities of a relationship kind met so far, and where each was first met.
+
+    Inputs rarely repeat a row, so the locations stay as compact per-chunk arrays until a
+    duplicate needs one (a set of strings is far cheaper to grow than a dict of them to ints);
+    from the first duplicate on they are a dict.
+    """
+
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+        self._chunks: list[tuple[list[str], int, IntArray]] = []
+        self._first: dict[str, int] | None = None
+
+    def add(self, idents: list[str], file_base: int, rows: IntArray) -> None:
+        """Identities new to this kind and unique in their chunk, at these record numbers."""
+        self.keys.update(idents)
+        if self._first is not None:
+            self._first.update(zip(idents, (file_base | rows).tolist(), strict=True))
+        else:
+            self._chunks.append((idents, file_base, rows))
+
+    def first(self) -> dict[str, int]:
+        """Identity -> packed location of its first row (built once, then kept up to date)."""
+        if self._first is None:
+            self._first = {}
+            for idents, file_base, rows in self._chunks:
+                self._first.update(zip(idents, (file_base | rows).tolist(), strict=True))
+            self._chunks.clear()
+        return self._first
+
+    def update(self, located: dict[str, int]) -> None:
+        self.keys.update(located)
+        self.first().update(located)
+
+
+def _unknown(reg: KeyRegistry, values: pa.Array, candidates: BoolArray) -> dict[str, list[int]]:
+    """Rows (by value, in order of first appearance) whose value the registry does not know.
+
+    Set differences of the distinct values instead of one ``known()`` call per row: a chunk's
+    references mostly name a few keys many times, and C-level set operations do the rest.
+    """
+    if not pa.types.is_string(values.type):  # pragma: no cover - references are text keys
+        rows: dict[str, list[int]] = {}
+        for i, value in enumerate(values.to_pylist()):
+            if value is not None and candidates[i] and not reg.known(value):
+                rows.setdefault(value, []).append(i)
+        return rows
+    if not candidates.all():
+        values = pc.if_else(pa.array(candidates), values, None)
+    order: list[str] = pc.unique(values).drop_null().to_pylist()
+    for known in (reg.loaded, reg.in_store, reg.pending, reg.fixed):
+        if order and known:  # filter in C, over this chunk's values only (not the registry)
+            order = list(filterfalse(known.__contains__, order))
+    if not order:
+        return {}
+    index = pc.index_in(values, value_set=pa.array(order, pa.string()))
+    idx = np.flatnonzero(_np(pc.is_valid(index)))
+    positions = pc.take(index, pa.array(idx)).to_pylist()
+    out: dict[str, list[int]] = {v: [] for v in order}
+    for i, pos in zip(idx.tolist(), positions, strict=True):
+        out[order[pos]].append(i)
+    return out
+
+
 class LoadState:
     """What the checks across rows and files remember during one load."""
 
@@ -730,7 +795,7 @@ class LoadState:
         self.store_lookup = store_lookup
         self.ownership_tolerance = ownership_tolerance
         self.registries: dict[str, KeyRegistry] = {}
-        self.identities: dict[str, dict[str, int]] = {}
+        self.identities: dict[str, _Identities] = {}
         self.files: list[str] = []
         #: held USCC -> (total percentage, holdings), from a first pass over shareholdings.
         self.ownership: dict[str, tuple[float, int]] = {}
@@ -782,13 +847,20 @@ class LoadState:
     def _duplicates(self, spec: RecordKind, chunk: ValidChunk, display: str, file_base: int,
                     rows: list[int], bad: BoolArray, problems: list[tuple[int, str, str, str]]
                     ) -> None:
-        earlier = (self.registry(spec.node.label).loaded if spec.node is not None
-                   else self.identities.setdefault(spec.name, {}))
-        idents = identity_strings(spec, chunk.columns)
-        if len(set(idents)) == len(idents) and earlier.keys().isdisjoint(idents):
-            if spec.node is None:  # node keys are registered once the row passed every check
-                earlier.update(zip(idents, (file_base | chunk.rows).tolist(), strict=True))
-            return
+        joined = identity_column(spec, chunk.columns)
+        idents = [str(v) for v in joined.to_pylist()]
+        unique = pc.count_distinct(joined).as_py() == len(idents)  # (nulls: not counted)
+        seen: _Identities | None = None
+        if spec.node is not None:
+            earlier = self.registry(spec.node.label).loaded
+            if unique and earlier.keys().isdisjoint(idents):
+                return  # node keys are registered once the row passed every check
+        else:
+            seen = self.identities.setdefault(spec.name, _Identities())
+            if unique and seen.keys.isdisjoint(idents):
+                seen.add(idents, file_base, chunk.rows)
+                return
+            earlier = seen.first()
         local: dict[str, int] = {}
         shown = ",".join(spec.identity)
         for i, ident in enumerate(idents):
@@ -801,8 +873,8 @@ class LoadState:
             bad[i] = True
             problems.append((i, shown, ident.replace("\x1f", ","),
                              f"duplicate of {self.where(first, display)}: the first one is loaded"))
-        if spec.node is None:
-            earlier.update(local)
+        if seen is not None:
+            seen.update(local)
 
     def _references(self, spec: RecordKind, chunk: ValidChunk, display: str, bad: BoolArray,
                     problems: list[tuple[int, str, str, str]]) -> None:
@@ -817,12 +889,7 @@ class LoadState:
             by_field[key] = by_field[key] | applies if key in by_field else applies
         for (fname, label), applies in by_field.items():
             reg = self.registry(label)
-            values = chunk.columns[fname].to_pylist()
-            missing: dict[str, list[int]] = {}
-            for i, value in enumerate(values):
-                if value is None or not applies[i] or bad[i] or reg.known(value):
-                    continue
-                missing.setdefault(value, []).append(i)
+            missing = _unknown(reg, chunk.columns[fname], applies & ~bad)
             if not missing:
                 continue
             if self.store_lookup is not None:
@@ -942,8 +1009,12 @@ _SHAREHOLDING_IDENTITY = _Identity(("holder_type", "holder_id", "held_uscc"))
 
 def identity_strings(spec: RecordKind | _Identity, columns: Mapping[str, pa.Array]) -> list[str]:
     """One string per row that identifies it among the rows of its kind."""
+    return [str(v) for v in identity_column(spec, columns).to_pylist()]
+
+
+def identity_column(spec: RecordKind | _Identity, columns: Mapping[str, pa.Array]) -> pa.Array:
+    """:func:`identity_strings` as a column."""
     if len(spec.identity) == 1:
-        return [str(v) for v in columns[spec.identity[0]].to_pylist()]
+        return columns[spec.identity[0]]
     parts = [pc.coalesce(columns[f].cast(pa.string()), "") for f in spec.identity]
-    joined = pc.binary_join_element_wise(*parts, "\x1f")
-    return [str(v) for v in joined.to_pylist()]
+    return pc.binary_join_element_wise(*parts, "\x1f")

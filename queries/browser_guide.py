@@ -167,6 +167,8 @@ QUERY_EXAMPLES: dict[str, dict[str, str]] = {
         "MATCH (e:Enterprise)-[:INVESTS_IN]->(:Enterprise) RETURN DISTINCT e.uscc AS id "
         "ORDER BY id LIMIT 5")},
 }
+QUERY_EXAMPLES["expansion_walk_investors"] = QUERY_EXAMPLES["expansion_step_investors"]
+QUERY_EXAMPLES["expansion_walk_investees"] = QUERY_EXAMPLES["expansion_step_investees"]
 
 
 def example_expression(query: str, param: ParamSpec) -> str:

@@ -1,8 +1,8 @@
 """Event-triggered neighbour expansion: "this company just won a bid — whom should we call?".
 
 From each event's subject enterprise (``Event-[:CONCERNS]->Enterprise``) the walk follows relation
-*families* — fixed one-hop patterns, one ``expansion_step_<family>.cypher`` file each — for up to
-three hops, and ranks every enterprise it reaches per event:
+*families* — fixed one-hop patterns, ``expansion_step_<family>.cypher`` and the batch forms below —
+for up to three hops, and ranks every enterprise it reaches per event:
 
 * ``event_value``   the event type's ``base_value`` decayed by age,
                     ``base * 0.5 ** (age / half_life_days)``, over 100 (catalogue:
@@ -16,24 +16,39 @@ Design for batch feeds (100k events at 1M enterprises):
 
 * relation types never come from user text: callers name families from :data:`FAMILIES` (or ask
   :func:`families_for_types` with model-checked relationship types), each a fixed query;
-* the walk is level by level and neighbour lookups are shared by all events: each level runs one
-  ``UNWIND $sources`` query per family over the *distinct* frontier enterprises (in batches), so an
-  enterprise near many events is expanded once;
+* the walk is level by level and neighbour lookups are shared by all events: each level expands
+  the *distinct* frontier enterprises (in batches) once per family, so an enterprise near many
+  events is expanded once. Direct families (``expansion_walk_<family>``) return one packed row per
+  source (``collect`` of its neighbours). Hub families — through a park, association or person —
+  go per *via* node: the sources' via nodes (``expansion_vias_<family>``), then each via node's
+  lowest-uscc ``max_fanout`` + 1 members once per batch (``expansion_members_<family>``), joined
+  in Python without the source: a park with thousands of tenants is sorted once per batch, not
+  once per tenant, and its edges are shared objects. The result equals the per-source
+  ``expansion_step_<family>`` query (tests/integration/test_queries_events.py);
 * per (event, prospect) only the strongest path is kept, the frontier of each event is cut to the
   ``beam`` strongest nodes per level, and each source keeps at most ``max_fanout`` neighbours per
   family (lowest usccs first — deterministic on both stores; only hubs such as parks reach it);
-* step queries return scalars only (keys, types, percentages); prospect facts come back only for
-  customers and excluded statuses, and only for candidates whose best possible score can still
-  reach an event's top ``per_event_limit`` (bounds from the path strength alone; exact);
-* hits stay light (numbers and shared :class:`Step` tuples): explanations, nodes and relationship
-  properties are drawn only for the prospects a caller pages through (:func:`page`);
-* step queries anchor the source first (``MATCH (s {uscc: src}) WITH src, s MATCH (s)<-[r]-(x)``):
-  without the ``WITH`` FalkorDB 4.16 plans inbound patterns with a labelled far end and a
-  ``x <> s`` filter as label scans — 10 000× slower at 100k enterprises.
+* walk queries return keys (types and percentages only where a weight needs them: shares and
+  control), and project ``type(r)`` even where unused: FalkorDB 4.16 otherwise collapses parallel
+  relationships (two officer roles) that the per-source query counts towards ``max_fanout``;
+* prospect facts come back only for customers and excluded statuses, and only for candidates
+  whose best possible score can still reach an event's top ``per_event_limit`` (bounds from the
+  path strength alone; exact);
+* hits stay light (numbers and :class:`Step` tuples, built only for the top hits): explanations,
+  nodes and relationship properties are drawn only for the prospects a caller pages through
+  (:func:`page`, which re-runs the per-source step queries with properties for just those);
+* walk and step queries anchor the source first
+  (``MATCH (s {uscc: src}) WITH src, s MATCH (s)<-[r]-(x)``): without the ``WITH`` FalkorDB 4.16
+  plans inbound patterns with a labelled far end and a ``x <> s`` filter as label scans — 10 000×
+  slower at 100k enterprises.
 
-Measured (embedded FalkorDB, 2 cores shared with other jobs, see ``bench/expansion_bench.py``):
-the cost is dominated by rows crossing the client, ~25 µs server and ~50 µs Python per
-neighbour row, so one hop over the five ownership and supply families costs about 3 ms per event.
+Measured (embedded FalkorDB, 2 cores shared with other jobs; the latest day of the bench demo
+sets, 2 hops, top 20, old and new walk side by side in one process, identical hits): 10k, 124
+events 2.9 → 1.2 s; 100k, 1,311 events 106 → 32 s (12 → 40 events/s; client CPU 42 → 17 s,
+server CPU 20 → 4.6 s); 1M, the day's first 300 events 119 → 18 s, the whole day (12,790 events)
+326 s, 39 events/s. Neo4j 10k (warm): 4.5 → 2.1 s. Now bound by this process: about 40 % waiting
+for and decoding rows, the rest the walk's relaxation (≈ beam × fan-out edges per event at the
+second level) and the ranking in Python; ``workers=2`` gains ≤ 10 % on the loaded 2-core machine.
 """
 
 from __future__ import annotations
@@ -41,6 +56,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -68,7 +84,34 @@ class Family:
 
     @property
     def query(self) -> str:
+        """Per source, one row per neighbour, with relationship properties on request."""
         return f"expansion_step_{self.name}"
+
+    @property
+    def walk_query(self) -> str:
+        """A direct family's walk query: per source one packed row."""
+        return f"expansion_walk_{self.name}"
+
+    @property
+    def vias_query(self) -> str:
+        """A hub family's walk, first half: the sources' via nodes."""
+        return f"expansion_vias_{self.name}"
+
+    @property
+    def members_query(self) -> str:
+        """A hub family's walk, second half: each via node's lowest-uscc members, once."""
+        return f"expansion_members_{self.name}"
+
+    @property
+    def bare(self) -> bool:
+        """Walk queries return bare keys: one relationship type whose weight ignores percentages
+        (``ranking.relation_weight`` scales only shareholdings)."""
+        return len(self.rel_types) == 1 and self.rel_types[0] != "HOLDS_SHARES"
+
+    @property
+    def members_param(self) -> str:
+        """The members query's list parameter (``park_ids``, ``person_ids`` …)."""
+        return f"{graph_model().node(self.via_label).key}s" if self.via_label else ""
 
 
 def _families(*families: Family) -> dict[str, Family]:
@@ -253,17 +296,19 @@ def expand_events(
     max_fanout: int = 200,
     exclude_statuses: Sequence[str] = DEFAULT_EXCLUDED_STATUSES,
     batch_size: int = 5000,
+    workers: int = 1,
 ) -> BatchExpansion:
     """Expand a batch — a list of event ids or every event dated ``date_from``..``date_to``.
 
     Returns every event's top ``per_event_limit`` prospects (``None``: all) as light hits, ranked
-    together; draw a page of them as :class:`Prospect` with :func:`page`.
+    together; draw a page of them as :class:`Prospect` with :func:`page`. ``workers`` families are
+    queried at once (each on its own connection), so the store works while this process decodes.
     """
     chosen = check_families(families)
     if not 1 <= max_hops <= MAX_HOPS:
         raise ValueError(f"max_hops must be 1..{MAX_HOPS}")
-    if beam < 1 or max_fanout < 1 or batch_size < 1:
-        raise ValueError("beam, max_fanout and batch_size must be positive")
+    if beam < 1 or max_fanout < 1 or batch_size < 1 or workers < 1:
+        raise ValueError("beam, max_fanout, batch_size and workers must be positive")
     if per_event_limit is not None and per_event_limit < 1:
         raise ValueError("per_event_limit must be positive")
     weights = weights or load_weights()
@@ -271,7 +316,7 @@ def expand_events(
     as_of = as_of or dt.date.today()
 
     events, skipped = _events(store, event_ids, date_from, date_to, catalogue, as_of, batch_size)
-    walk = _Walk(store, chosen, weights, beam, max_fanout, batch_size)
+    walk = _Walk(store, chosen, weights, beam, max_fanout, batch_size, workers=workers)
     reached = walk.run([e.subject for e in events], max_hops)
     contexts = [HitContext(e, catalogue[e.type], weights, max_fanout) for e in events]
     hits = _rank(store, contexts, reached, weights, per_event_limit, list(exclude_statuses),
@@ -389,24 +434,47 @@ def _events(
 # -- the walk ---------------------------------------------------------------------------------
 
 
+class _Edge(NamedTuple):
+    """One hop out of a node over a family. Shared: every event reaching the node walks the same
+    objects, and a hub family's edges to a via node's members are shared by its sources."""
+
+    family: str
+    dst: str
+    via: str | None
+    rel_type: str
+    raw: float
+
+
 class _Reach(NamedTuple):
     strength: float
     hops: int
-    step: Step | None  # the hop that reached the node; None at the subject
+    src: str | None  # the node the hop started from; None at the subject
+    edge: _Edge | None  # the hop that reached the node
+
+
+#: Per node: one (relationships per hop, edges) chunk per family, in the order of the families.
+_Chunks = list[tuple[int, list[_Edge]]]
 
 
 class _Walk:
     """Level-by-level expansion shared by all events of a batch."""
 
     def __init__(self, store: GraphStore, families: tuple[str, ...], weights: RankingWeights,
-                 beam: int, max_fanout: int, batch_size: int) -> None:
+                 beam: int, max_fanout: int, batch_size: int, *, workers: int = 1,
+                 per_via: bool = True) -> None:
         self.store = store
         self.families = families
         self.weights = weights
         self.beam = beam
         self.max_fanout = max_fanout
         self.batch_size = batch_size
-        self.adjacency: dict[str, list[Step]] = {}
+        #: False: hub families run their per-source step query (the reference for tests).
+        self.per_via = per_via
+        self.workers = workers
+        self.adjacency: dict[str, _Chunks] = {}
+        # per via family: via key → (limit asked for, member rows as (uscc, link weight))
+        self._members: dict[str, dict[str, tuple[int, list[tuple[str, float]]]]] = {}
+        self._weight_memo: dict[tuple[str, Any], float] = {}
 
     def run(self, subjects: Sequence[str], max_hops: int) -> list[dict[str, _Reach]]:
         """For each subject (one per event), the best reach of every enterprise found."""
@@ -414,12 +482,12 @@ class _Walk:
         # decay factors by (relationships in the hop, first hop?)
         factor = {(n, first): decay ** (n - 1 if first else n) for n in (1, 2) for first in
                   (True, False)}
-        hop_rels = {name: len(FAMILIES[name].forward) for name in self.families}
-        reached: list[dict[str, _Reach]] = [{s: _Reach(1.0, 0, None)} for s in subjects]
+        reached: list[dict[str, _Reach]] = [{s: _Reach(1.0, 0, None, None)} for s in subjects]
         frontiers: list[list[str]] = [[s] for s in subjects]
         adjacency = self.adjacency
         beam = self.beam
-        for _level in range(max_hops):
+        for level in range(max_hops):
+            last = level == max_hops - 1
             self._load({u for frontier in frontiers for u in frontier})
             for i, frontier in enumerate(frontiers):
                 best = reached[i]
@@ -428,13 +496,17 @@ class _Walk:
                     here = best[node]
                     first = here.hops == 0
                     hops = here.hops + 1
-                    for step in adjacency.get(node, ()):
-                        strength = (here.strength * step.raw
-                                    * factor[hop_rels[step.family], first])
-                        known = best.get(step.dst)
-                        if known is None or strength > known.strength:
-                            best[step.dst] = _Reach(strength, hops, step)
-                            improved[step.dst] = strength
+                    at = here.strength
+                    for rels, edges in adjacency.get(node, ()):
+                        f = factor[rels, first]
+                        for edge in edges:
+                            strength = at * edge.raw * f
+                            known = best.get(edge.dst)
+                            if known is None or strength > known.strength:
+                                best[edge.dst] = _Reach(strength, hops, node, edge)
+                                improved[edge.dst] = strength
+                if last:
+                    continue
                 if len(improved) > beam:
                     ranked = sorted(improved.items(), key=lambda kv: (-kv[1], kv[0]))
                     frontiers[i] = [u for u, _ in ranked[:beam]]
@@ -442,33 +514,172 @@ class _Walk:
                     frontiers[i] = list(improved)
         return reached
 
+    def _weight(self, rel_type: str, percentage: Any) -> float:
+        key = (rel_type, percentage)
+        w = self._weight_memo.get(key)
+        if w is None:
+            w = self._weight_memo[key] = relation_weight(self.weights, rel_type, percentage)
+        return w
+
     def _load(self, sources: set[str]) -> None:
         todo = sorted(u for u in sources if u not in self.adjacency)
-        found: dict[str, dict[tuple[str, str, str | None], Step]] = {u: {} for u in todo}
-        weights = self.weights
-        for name in self.families:
-            family = FAMILIES[name]
-            second = family.rel_types[0]
-            for start in range(0, len(todo), self.batch_size):
-                rows = run_named(self.store, family.query, {
-                    "sources": todo[start:start + self.batch_size],
-                    "max_fanout": self.max_fanout, "with_props": False,
-                })
-                for row in rows:
-                    type_ = str(row["t1"])
-                    raw = relation_weight(weights, type_, row["pct1"])
-                    if len(family.forward) == 2:
-                        raw *= relation_weight(weights, second, row["pct2"])
-                    src, dst, via = str(row["src"]), str(row["dst"]), row["via"]
-                    via = None if via is None else str(via)
-                    key = (name, dst, via)
-                    steps = found[src]
-                    # parallel relationships (two officer roles, shares and control): keep the
-                    # strongest, the first in the query's stable order on a tie
-                    if key not in steps or raw > steps[key].raw:
-                        steps[key] = Step(src, name, dst, via, type_, raw)
-        for u in todo:
-            self.adjacency[u] = list(found[u].values())
+        if not todo:
+            return
+        if self.workers > 1 and len(self.families) > 1:
+            # families on several connections: the store works on one family's queries while
+            # this process decodes another's rows
+            with ThreadPoolExecutor(min(self.workers, len(self.families))) as pool:
+                per_family = list(pool.map(lambda name: self._family(name, todo), self.families))
+        else:
+            per_family = [self._family(name, todo) for name in self.families]
+        found: dict[str, _Chunks] = {u: [] for u in todo}
+        for name, edges in zip(self.families, per_family, strict=True):
+            rels = len(FAMILIES[name].forward)
+            for u, out in edges.items():
+                if out:
+                    found[u].append((rels, out))
+        self.adjacency.update(found)
+
+    def _family(self, name: str, todo: list[str]) -> dict[str, list[_Edge]]:
+        family = FAMILIES[name]
+        edges: dict[str, list[_Edge]] = {}
+        for start in range(0, len(todo), self.batch_size):
+            chunk = todo[start:start + self.batch_size]
+            if family.via_label is None:
+                edges.update(self._direct(name, chunk))
+            elif self.per_via:
+                edges.update(self._via(name, chunk))
+            else:
+                edges.update(self._per_source(name, chunk))
+        return edges
+
+    def _direct(self, name: str, sources: list[str]) -> dict[str, list[_Edge]]:
+        """A direct family: one packed row per source, neighbours in key order."""
+        family = FAMILIES[name]
+        weight = self._weight
+        out: dict[str, list[_Edge]] = {}
+        rows = run_named(self.store, family.walk_query,
+                         {"sources": sources, "max_fanout": self.max_fanout})
+        if family.bare:  # one type, weight without percentage: all parallel links weigh the same
+            type_ = family.rel_types[0]
+            raw = weight(type_, None)
+            for row in rows:
+                out[str(row["src"])] = [_Edge(name, dst, None, type_, raw)
+                                        for dst in dict.fromkeys(row["hits"])]
+            return out
+        for row in rows:
+            best: dict[str, _Edge] = {}
+            for dst, type_, pct in row["hits"]:
+                raw = weight(type_, pct)
+                known = best.get(dst)
+                # parallel relationships (shares and control): keep the strongest, the first in
+                # the query's stable order on a tie
+                if known is None or raw > known.raw:
+                    best[dst] = _Edge(name, dst, None, type_, raw)
+            out[str(row["src"])] = list(best.values())
+        return out
+
+    def _via(self, name: str, sources: list[str]) -> dict[str, list[_Edge]]:
+        """A hub family, per via node: the sources' via nodes, then each via node's lowest-uscc
+        members once per batch (not sorted again for every source), joined here without the
+        source itself. Equal to the per-source step query: a source's first ``max_fanout`` rows
+        through a via node are among its first ``max_fanout`` + (the source's own links to it)
+        member rows."""
+        family = FAMILIES[name]
+        type_ = family.rel_types[0]
+        weight = self._weight
+        max_fanout = self.max_fanout
+        # per source: (via key, weight of the source's link) per link
+        links_of: dict[str, list[tuple[str, float]]] = {}
+        own: dict[str, int] = {}  # via → most links one source has to it
+        for row in run_named(self.store, family.vias_query, {"sources": sources}):
+            if family.bare:
+                w = weight(type_, None)
+                links = [(str(v), w) for v in row["vias"]]
+            else:
+                links = [(str(v), weight(type_, pct)) for v, pct in row["vias"]]
+            links_of[str(row["src"])] = links
+            counts: dict[str, int] = {}
+            for vid, _ in links:
+                counts[vid] = counts.get(vid, 0) + 1
+            for vid, n in counts.items():
+                if n > own.get(vid, 0):
+                    own[vid] = n
+        members = self._members.setdefault(name, {})
+        refetch: dict[int, list[str]] = {}
+        for vid, n in own.items():
+            limit = max_fanout + n
+            if vid not in members or members[vid][0] < limit:
+                refetch.setdefault(limit, []).append(vid)
+        for limit, vids in sorted(refetch.items()):
+            for start in range(0, len(vids), self.batch_size):
+                for row in run_named(self.store, family.members_query, {
+                        family.members_param: sorted(vids[start:start + self.batch_size]),
+                        "limit": limit}):
+                    if family.bare:
+                        w = weight(type_, None)
+                        got = [(str(dst), w) for dst in row["members"]]
+                    else:
+                        got = [(str(dst), weight(type_, pct)) for dst, pct in row["members"]]
+                    members[str(row["via"])] = (limit, got)
+
+        # one source, one link to a via node without parallel links (the usual case): its edges
+        # are the via node's shared edges without the source
+        shared: dict[tuple[str, float], list[_Edge] | None] = {}
+        out: dict[str, list[_Edge]] = {}
+        for src, links in links_of.items():
+            if len(links) == 1:
+                key = links[0]
+                if key not in shared:
+                    vid, w1 = key
+                    rows = members.get(vid, (0, []))[1]
+                    edges = [_Edge(name, dst, vid, type_, w1 * w2) for dst, w2 in rows]
+                    unique = len({e.dst for e in edges}) == len(edges)
+                    shared[key] = edges if unique else None
+                edges_ = shared[key]
+                if edges_ is not None:
+                    out[src] = [e for e in edges_[:max_fanout + 1] if e.dst != src][:max_fanout]
+                    continue
+            out[src] = self._join(name, src, links, members)
+        return out
+
+    def _join(self, name: str, src: str, links: list[tuple[str, float]],
+              members: Mapping[str, tuple[int, list[tuple[str, float]]]]) -> list[_Edge]:
+        """The general per-via join: rows (link × member link) in the step query's order (uscc,
+        via, then the source's link), cut to ``max_fanout`` rows, strongest per (uscc, via)."""
+        type_ = FAMILIES[name].rel_types[0]
+        rows: list[tuple[str, str, int, float]] = []
+        for i, (vid, w1) in enumerate(links):
+            for dst, w2 in members.get(vid, (0, []))[1]:
+                if dst != src:
+                    rows.append((dst, vid, i, w1 * w2))
+        rows.sort(key=lambda r: r[:3])
+        best: dict[tuple[str, str], _Edge] = {}
+        for dst, vid, _, raw in rows[:self.max_fanout]:
+            known = best.get((dst, vid))
+            if known is None or raw > known.raw:
+                best[dst, vid] = _Edge(name, dst, vid, type_, raw)
+        return list(best.values())
+
+    def _per_source(self, name: str, sources: list[str]) -> dict[str, list[_Edge]]:
+        """A hub family through its per-source step query (one row per neighbour)."""
+        family = FAMILIES[name]
+        second = family.rel_types[0]
+        weight = self._weight
+        found: dict[str, dict[tuple[str, str | None], _Edge]] = {}
+        for row in run_named(self.store, family.query, {
+                "sources": sources, "max_fanout": self.max_fanout, "with_props": False}):
+            type_ = str(row["t1"])
+            raw = weight(type_, row["pct1"])
+            if len(family.forward) == 2:
+                raw *= weight(second, row["pct2"])
+            src, dst = str(row["src"]), str(row["dst"])
+            via = None if row["via"] is None else str(row["via"])
+            steps = found.setdefault(src, {})
+            known = steps.get((dst, via))
+            if known is None or raw > known.raw:
+                steps[dst, via] = _Edge(name, dst, via, type_, raw)
+        return {u: list(steps.values()) for u, steps in found.items()}
 
 
 def _step_properties(store: GraphStore, steps: Sequence[tuple[Step, int]]
@@ -623,9 +834,10 @@ def _total(base: float, fact: _Facts, event: TriggerEvent, catalogue: Mapping[st
 def _steps(node: str, best: Mapping[str, _Reach]) -> tuple[Step, ...]:
     steps: list[Step] = []
     reach = best[node]
-    while reach.step is not None:
-        steps.append(reach.step)
-        reach = best[reach.step.src]
+    while reach.edge is not None and reach.src is not None:
+        edge = reach.edge
+        steps.append(Step(reach.src, edge.family, edge.dst, edge.via, edge.rel_type, edge.raw))
+        reach = best[reach.src]
     return tuple(steps[::-1])
 
 

@@ -115,21 +115,43 @@ def enterprises_near(
     """Enterprises within ``radius_km`` of the point, nearest first (then uscc), paged."""
     _check(lat, lng, radius_km)
     rows = run_named(store, "geo_enterprises_in_box", bounding_box(lat, lng, radius_km).params())
-    found: list[tuple[float, str, bool]] = []
+    here = (lat, lng)
+    # (haversine km, uscc, customer, point); the geodesic is exact but ~30x dearer, so it is only
+    # computed where the sphere cannot decide: near the radius, and for what may reach the page.
+    near: list[tuple[float, str, bool, LatLng]] = []
     for row in rows:
         if row["lat"] is None or row["lng"] is None:
             continue
         customer = int(row["customer_links"]) > 0
         if prospects_only and customer:
             continue
-        d = within((lat, lng), (float(row["lat"]), float(row["lng"])), radius_km)
-        if d is not None:
-            found.append((round(d, 6), str(row["uscc"]), customer))
-    found.sort(key=lambda t: (t[0], t[1]))
+        point = (float(row["lat"]), float(row["lng"]))
+        h = haversine_km(here, point)
+        if h <= radius_km * _SPHERE_SLACK:
+            near.append((h, str(row["uscc"]), customer, point))
+    exact: dict[str, float] = {}
+    inside: list[tuple[float, str, bool, LatLng]] = []
+    for item in near:
+        if item[0] * _SPHERE_SLACK > radius_km:  # undecided by the sphere
+            d = geodesic_km(here, item[3])
+            if d > radius_km:
+                continue
+            exact[item[1]] = d
+        inside.append(item)
+    wanted = offset + limit
+    if len(inside) > wanted:
+        # the geodesic is within _SPHERE_SLACK of the haversine either way, so no item beyond
+        # slack² times the wanted-th smallest haversine can be among the first ``wanted``
+        cut = sorted(h for h, *_ in inside)[wanted - 1] * _SPHERE_SLACK ** 2
+        candidates = [item for item in inside if item[0] <= cut]
+    else:
+        candidates = inside
+    found = sorted(((round(exact[u] if u in exact else geodesic_km(here, pt), 6), u, c)
+                    for _, u, c, pt in candidates), key=lambda t: (t[0], t[1]))
     window = found[offset: offset + limit]
     nodes = fetch_nodes(store, (ref("Enterprise", u) for _, u, _ in window))
     items = [NearbyEnterprise(nodes[ref("Enterprise", u)], d, c) for d, u, c in window]
-    return Page(items, len(found), limit, offset)
+    return Page(items, len(inside), limit, offset)
 
 
 # -- nearest-branch assignment ----------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 from chainscout.graph.model import graph_model
 from chainscout.graph.stores.base import GraphStore
 from chainscout.graph.upsert import node_row, node_upsert, relationship_row, relationship_upsert
+from chainscout.loaders.derive import derive
 
 
 @dataclass
@@ -46,6 +47,7 @@ def build(store: GraphStore, spec: GraphSpec, *, schema: bool = True) -> None:
         rel = model.relationship(type_, src_label, dst_label)
         result = store.write(relationship_upsert(model, rel).cypher, {"rows": rows})
         assert int(result[0]["created"]) == len(rows), f"dangling end in {type_} rows"
+    derive(store)  # as a load does: the market queries read the derived properties
 
 
 def refs(rows: Sequence[Mapping[str, Any]], key: str = "uscc") -> list[str]:

@@ -274,6 +274,7 @@ class EmbeddedFalkorDB:
         max_query_timeout_ms: int = 600_000,
         query_mem_capacity_mb: int = 4096,
         start_timeout: float = 120.0,
+        load_timeout: float = 3600.0,
         stop_timeout: float = 60.0,
         monitor: bool = True,
         monitor_interval: float = 0.5,
@@ -304,6 +305,7 @@ class EmbeddedFalkorDB:
             raise ValueError("query_mem_capacity_mb must be >= 0")
         self.query_mem_capacity_mb = query_mem_capacity_mb
         self.start_timeout = start_timeout
+        self.load_timeout = load_timeout
         self.stop_timeout = stop_timeout
         self.monitor_interval = monitor_interval
         self.max_restarts = max_restarts
@@ -718,9 +720,27 @@ class EmbeddedFalkorDB:
         finally:
             client.close()
 
+    def _loading(self) -> bool:
+        """Whether the server answers but is still loading its data set (replies ``LOADING``)."""
+        client = redis.Redis(unix_socket_path=str(self.socket_path), socket_connect_timeout=2.0,
+                             socket_timeout=2.0, retry=Retry(NoBackoff(), 0))
+        try:
+            client.ping()
+        except redis.BusyLoadingError:
+            return True
+        except redis.RedisError:
+            return False
+        finally:
+            client.close()
+        return False
+
     def _wait_ready(self, proc: subprocess.Popen[bytes], *, log_offset: int | None = None) -> None:
-        """Poll PING until it answers (not LOADING), or raise with the server log's reason."""
-        deadline = time.monotonic() + self.start_timeout
+        """Poll PING until it answers (not LOADING), or raise with the server log's reason.
+
+        ``start_timeout`` bounds a server that does not answer at all; one that answers LOADING is
+        reading its data set (about 80 s for 1M enterprises) and gets up to ``load_timeout``."""
+        started = time.monotonic()
+        deadline = started + self.start_timeout
         delay = 0.002
         while True:
             code = proc.poll()
@@ -728,6 +748,8 @@ class EmbeddedFalkorDB:
                 raise FalkorDBStartError(self._explain_exit(code, log_offset))
             if self._ping():
                 return
+            if time.monotonic() > deadline and self._loading():
+                deadline = min(time.monotonic() + 5.0, started + self.load_timeout)
             if time.monotonic() > deadline:
                 raise FalkorDBStartError(
                     f"FalkorDB (pid {proc.pid}) did not answer on {self.socket_path} within "

@@ -9,7 +9,9 @@ Query files are written once, in the Cypher both stores accept. The rules that k
 * **Distances.** Neo4j has ``point.distance``, FalkorDB ``distance``. Queries use a bounding box on
   plain ``lat``/``lng`` floats and exact geodesic distance is computed in Python with geopy.
 * **Counting parallel relationships.** FalkorDB undercounts unnamed parallel relationships: always
-  name the relationship variable you count.
+  name the relationship variable you count. A named relationship that no later clause uses is
+  no better: FalkorDB 4.16 collapses parallel relationships into one row (two officer roles of
+  one person in one company came back as one), so use it, e.g. return ``type(r)``.
 * **Numbers.** FalkorDB returns ``sum`` of integers as a float and formats ``toString(1.5)`` as
   ``1.500000``: cast in Python, never compare formatted numbers.
 * **Existential subqueries.** FalkorDB lacks ``COUNT {…}`` and ``EXISTS {…}``; use pattern

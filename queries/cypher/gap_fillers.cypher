@@ -28,8 +28,7 @@ WITH p, e, collect(k)[0] AS best
 OPTIONAL MATCH (e)-[l:LOCATED_IN]->(p)
 WITH p, e, best, count(l) AS in_park
 WHERE in_park = 0
-OPTIONAL MATCH (e)-[c:CUSTOMER_OF]->()
-WITH p, e, best, count(c) > 0 AS is_customer,
+WITH p, e, best, coalesce(e._is_customer, false) AS is_customer,
      CASE WHEN p.lat IS NULL OR p.lng IS NULL OR e.lat IS NULL OR e.lng IS NULL THEN null
           ELSE 111.195 * sqrt((e.lat - p.lat) * (e.lat - p.lat) +
                ((e.lng - p.lng) * cos((e.lat + p.lat) * 0.008726646259971648)) *

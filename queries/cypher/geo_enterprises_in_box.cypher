@@ -7,4 +7,4 @@
 MATCH (e:Enterprise)
 WHERE e.lat >= $min_lat AND e.lat <= $max_lat AND e.lng >= $min_lng AND e.lng <= $max_lng
 RETURN e.uscc AS uscc, e.lat AS lat, e.lng AS lng,
-       size([(e)-[c:CUSTOMER_OF]->(b:Branch) | c]) AS customer_links
+       CASE WHEN coalesce(e._is_customer, false) THEN 1 ELSE 0 END AS customer_links

@@ -10,36 +10,40 @@
 // @param w map  weights of the score parts chain_fit, scale and not_customer
 // @param skip integer  page offset
 // @param limit integer  page size
-MATCH (a:Enterprise {uscc: $uscc})-[la:LOCATED_IN]->(p:Park)<-[lb:LOCATED_IN]-(b:Enterprise)
-WITH a, p, b, size([t IN $tags WHERE t IN coalesce(b.tags, [])]) = size($tags) AS tagged
+MATCH (a:Enterprise {uscc: $uscc})-[la:LOCATED_IN]->(s:Park)<-[lb:LOCATED_IN]-(b:Enterprise)
+WITH a, b, size([t IN $tags WHERE t IN coalesce(b.tags, [])]) = size($tags) AS tagged
 WHERE b <> a AND tagged
   AND ($include_inactive OR b.status IS NULL OR b.status = 'active')
   AND ($district IS NULL OR b.district_code STARTS WITH $district)
   AND (size($sizes) = 0 OR b.size IN $sizes)
-OPTIONAL MATCH (b)-[c:CUSTOMER_OF]->()
-WITH a, b, min(p.park_id) AS via, count(c) > 0 AS is_customer
+WITH DISTINCT b
+WITH b, coalesce(b._is_customer, false) AS is_customer, coalesce(b._segment_ids, []) AS segs
 WHERE $customer IS NULL OR is_customer = $customer
-OPTIONAL MATCH (b)-[ib:IN_SEGMENT]->(sb)
-WITH a, b, via, is_customer,
-     max(CASE WHEN sb.segment_id IN $own THEN 2 WHEN sb.segment_id IN $near THEN 1 ELSE 0 END) AS fit
-WITH a, b, via,
-     CASE fit WHEN 2 THEN 1.0 WHEN 1 THEN 0.5 ELSE 0.0 END AS chain_fit,
+WITH b.uscc AS key,
+     CASE WHEN any(x IN segs WHERE x IN $own) THEN 1.0
+          WHEN any(x IN segs WHERE x IN $near) THEN 0.5 ELSE 0.0 END AS chain_fit,
      CASE WHEN coalesce(b.registered_capital, 0.0) <= 0 THEN 0.0
           WHEN b.registered_capital >= 99999.0 THEN 1.0
           ELSE log10(1.0 + b.registered_capital) / 5.0 END AS scale,
      CASE WHEN is_customer THEN 0.0 ELSE 1.0 END AS not_customer
-WITH a, b, via, chain_fit, scale, not_customer,
+WITH key, chain_fit, scale, not_customer,
      $w.chain_fit * chain_fit + $w.scale * scale + $w.not_customer * not_customer AS score
-ORDER BY score DESC, b.uscc
-WITH a, collect({b: b, via: via, chain_fit: chain_fit, scale: scale, not_customer: not_customer}) AS ranked
-WITH a, size(ranked) AS total, ranked[$skip..$skip + $limit] AS page
+ORDER BY score DESC, key
+WITH collect([key, chain_fit, scale, not_customer]) AS ranked
+WITH size(ranked) AS total, ranked[$skip..$skip + $limit] AS page
+MATCH (a:Enterprise {uscc: $uscc})
+WITH a, total, page, [(a)-[le:LOCATED_IN]->(se:Park) | se.park_id] AS mine
 UNWIND CASE WHEN size(page) = 0 THEN [null] ELSE range(0, size(page) - 1) END AS i
-WITH a, total, i, CASE WHEN i IS NULL THEN null ELSE page[i] END AS row
-WITH a, total, i, row, row.b AS b
-RETURN total, i, b AS enterprise, row.via AS via,
-       [path = (a)-[la:LOCATED_IN]->(p:Park)<-[lb:LOCATED_IN]-(b) WHERE p.park_id = row.via | path] AS paths,
-       [(b)-[lc:LOCATED_IN]->(pc:Park)<-[ld:LOCATED_IN]-(a) | pc.park_id] AS shared,
+WITH a, mine, total, i, CASE WHEN i IS NULL THEN null ELSE page[i] END AS row
+OPTIONAL MATCH (b:Enterprise {uscc: row[0]})
+WITH a, total, i, row, b,
+     [(b)-[lc:LOCATED_IN]->(sc:Park) WHERE sc.park_id IN mine | sc.park_id] AS shared
+WITH a, total, i, row, b, shared,
+     reduce(m = null, x IN shared | CASE WHEN m IS NULL OR x < m THEN x ELSE m END) AS via
+RETURN total, i, b AS enterprise, via,
+       [path = (a)-[la:LOCATED_IN]->(s:Park)<-[lb:LOCATED_IN]-(b) WHERE s.park_id = via | path] AS paths,
+       shared,
        [(b)-[ib:IN_SEGMENT]->(sb:ChainSegment) | sb.segment_id] AS segments,
        [(b)-[c:CUSTOMER_OF]->(br:Branch) | br.branch_id] AS branches,
-       row.chain_fit AS chain_fit, row.scale AS scale, row.not_customer AS not_customer
+       row[1] AS chain_fit, row[2] AS scale, row[3] AS not_customer
 ORDER BY i

@@ -10,35 +10,43 @@
 // @param skip integer  page offset
 // @param limit integer  page size
 MATCH (a:Enterprise {uscc: $uscc})
+WITH a, [p IN $pairs WHERE p[0] = p[1] | p[0]] AS own
 UNWIND $pairs AS pair
-MATCH (s:ChainSegment {segment_id: pair[1]})<-[ib:IN_SEGMENT]-(b:Enterprise)
-WITH a, pair, b, size([t IN $tags WHERE t IN coalesce(b.tags, [])]) = size($tags) AS tagged
+WITH DISTINCT a, own, pair[1] AS sid
+MATCH (s:ChainSegment {segment_id: sid})<-[ib:IN_SEGMENT]-(b:Enterprise)
+WITH a, own, b, size([t IN $tags WHERE t IN coalesce(b.tags, [])]) = size($tags) AS tagged
 WHERE b <> a AND tagged
   AND ($include_inactive OR b.status IS NULL OR b.status = 'active')
   AND ($district IS NULL OR b.district_code STARTS WITH $district)
   AND (size($sizes) = 0 OR b.size IN $sizes)
-WITH a, b, min(CASE WHEN pair[0] = pair[1] THEN '0' ELSE '1' END + pair[1] + '|' + pair[0]) AS best
-OPTIONAL MATCH (b)-[c:CUSTOMER_OF]->()
-WITH a, b, best, count(c) > 0 AS is_customer
+WITH DISTINCT own, b
+WITH own, b, coalesce(b._is_customer, false) AS is_customer
 WHERE $customer IS NULL OR is_customer = $customer
-WITH a, b, split(substring(best, 1), '|') AS via,
-     CASE WHEN best STARTS WITH '0' THEN 1.0 ELSE 0.5 END AS chain_fit,
+WITH b.uscc AS key,
+     CASE WHEN any(x IN coalesce(b._segment_ids, []) WHERE x IN own) THEN 1.0 ELSE 0.5 END AS chain_fit,
      CASE WHEN coalesce(b.registered_capital, 0.0) <= 0 THEN 0.0
           WHEN b.registered_capital >= 99999.0 THEN 1.0
           ELSE log10(1.0 + b.registered_capital) / 5.0 END AS scale,
      CASE WHEN is_customer THEN 0.0 ELSE 1.0 END AS not_customer
-WITH a, b, via, chain_fit, scale, not_customer,
+WITH key, chain_fit, scale, not_customer,
      $w.chain_fit * chain_fit + $w.scale * scale + $w.not_customer * not_customer AS score
-ORDER BY score DESC, b.uscc
-WITH a, collect({b: b, via: via, chain_fit: chain_fit, scale: scale, not_customer: not_customer}) AS ranked
-WITH a, size(ranked) AS total, ranked[$skip..$skip + $limit] AS page
+ORDER BY score DESC, key
+WITH collect([key, chain_fit, scale, not_customer]) AS ranked
+WITH size(ranked) AS total, ranked[$skip..$skip + $limit] AS page
+MATCH (a:Enterprise {uscc: $uscc})
 UNWIND CASE WHEN size(page) = 0 THEN [null] ELSE range(0, size(page) - 1) END AS i
 WITH a, total, i, CASE WHEN i IS NULL THEN null ELSE page[i] END AS row
-WITH a, total, i, row, row.b AS b
-RETURN total, i, b AS enterprise, row.via[0] AS via,
+OPTIONAL MATCH (b:Enterprise {uscc: row[0]})
+WITH a, total, i, row, b, [(b)-[ic:IN_SEGMENT]->(sb:ChainSegment) | sb.segment_id] AS segments
+WITH a, total, i, row, b, segments,
+     reduce(m = null, p IN [q IN $pairs WHERE q[1] IN segments] |
+            CASE WHEN m IS NULL OR (CASE WHEN p[0] = p[1] THEN '0' ELSE '1' END + p[1] + '|' + p[0]) < m
+                 THEN CASE WHEN p[0] = p[1] THEN '0' ELSE '1' END + p[1] + '|' + p[0] ELSE m END) AS best
+WITH a, total, i, row, b, segments, split(substring(best, 1), '|') AS via
+RETURN total, i, b AS enterprise, via[0] AS via,
        [path = (a)-[ia:IN_SEGMENT]->(x:ChainSegment)-[u:UPSTREAM_OF*0..1]-(y:ChainSegment)<-[ib:IN_SEGMENT]-(b)
-        WHERE x.segment_id = row.via[1] AND y.segment_id = row.via[0] | path] AS paths,
-       [(b)-[ic:IN_SEGMENT]->(sb:ChainSegment) | sb.segment_id] AS segments,
+        WHERE x.segment_id = via[1] AND y.segment_id = via[0] | path] AS paths,
+       segments,
        [(b)-[c:CUSTOMER_OF]->(br:Branch) | br.branch_id] AS branches,
-       row.chain_fit AS chain_fit, row.scale AS scale, row.not_customer AS not_customer
+       row[1] AS chain_fit, row[2] AS scale, row[3] AS not_customer
 ORDER BY i

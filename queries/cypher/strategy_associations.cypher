@@ -8,15 +8,18 @@ MATCH (s:ChainSegment {segment_id: sid})<-[m:IN_SEGMENT]-(e:Enterprise)-[mo:MEMB
 WITH e, a
 WHERE (e.status IS NULL OR e.status = 'active')
   AND ($district IS NULL OR a.district_code STARTS WITH $district)
-OPTIONAL MATCH (e)-[c:CUSTOMER_OF]->()
-WITH e, a, count(c) AS customer_links
-WHERE customer_links = 0
+WITH e, a, coalesce(e._is_customer, false) AS is_customer
+WHERE NOT is_customer
 WITH a, count(DISTINCT e) AS prospects
 OPTIONAL MATCH (a)<-[mc:MEMBER_OF]-(c:Enterprise)
-OPTIONAL MATCH (c)-[cc:CUSTOMER_OF]->()
-WITH a, prospects, c, count(cc) AS links
-WITH a, prospects, count(DISTINCT CASE WHEN links > 0 THEN c ELSE null END) AS introducers
-WITH collect({a: a, prospects: prospects, introducers: introducers}) AS rows,
+WITH a, prospects, c, mc, coalesce(c._is_customer, false) AS customer
+WITH a, prospects,
+     count(DISTINCT CASE WHEN customer THEN c ELSE null END) AS introducers,
+     min(CASE WHEN customer
+              THEN CASE mc.role WHEN 'president' THEN '0' WHEN 'vice_president' THEN '1'
+                                WHEN 'director' THEN '2' WHEN 'member' THEN '3' ELSE '4' END + c.uscc
+              ELSE null END) AS best
+WITH collect({a: a, prospects: prospects, introducers: introducers, best: best}) AS rows,
      max(prospects) AS top_prospects, max(introducers) AS top_introducers
 UNWIND rows AS row
 WITH size(rows) AS qualified, row, top_prospects, top_introducers,
@@ -27,16 +30,12 @@ WITH qualified, row, top_prospects, top_introducers, reach, introducer_signal,
      $w.reach * reach + $w.introducers * introducer_signal AS score
 ORDER BY score DESC, row.a.association_id
 LIMIT $limit
-WITH qualified, row, top_prospects, top_introducers, reach, introducer_signal, score, row.a AS a
-OPTIONAL MATCH (a)<-[mi:MEMBER_OF]-(c:Enterprise)
-WHERE (c)-[:CUSTOMER_OF]->(:Branch)
-WITH qualified, row, top_prospects, top_introducers, reach, introducer_signal, score, a, c,
-     CASE mi.role WHEN 'president' THEN 0 WHEN 'vice_president' THEN 1 WHEN 'director' THEN 2
-                  WHEN 'member' THEN 3 ELSE 4 END AS role_rank, mi.role AS role
-ORDER BY score DESC, a.association_id, role_rank, c.uscc
-WITH qualified, row, top_prospects, top_introducers, reach, introducer_signal, score, a,
-     collect({c: c, role: role})[0] AS best
+WITH qualified, row, top_prospects, top_introducers, reach, introducer_signal, score, row.a AS a,
+     substring(row.best, 1) AS introducer_id
+OPTIONAL MATCH (ci:Enterprise {uscc: introducer_id})
+WITH qualified, row, top_prospects, top_introducers, reach, introducer_signal, score, a, ci,
+     [(ci)-[mi:MEMBER_OF]->(ai:Association) WHERE ai.association_id = a.association_id | mi.role] AS roles
 RETURN qualified, a AS association, row.prospects AS prospects, row.introducers AS introducers,
        top_prospects, top_introducers, reach, introducer_signal AS introducers_signal,
-       best.c AS introducer, best.role AS introducer_role
+       ci AS introducer, CASE WHEN ci IS NULL THEN null ELSE roles[0] END AS introducer_role
 ORDER BY score DESC, a.association_id

@@ -18,9 +18,8 @@ WHERE s.segment_id IN $segment_ids AND tagged
   AND ($district IS NULL OR e.district_code STARTS WITH $district)
   AND (size($sizes) = 0 OR e.size IN $sizes)
 WITH e, min(k) AS best, max(coalesce(m.confidence, 1.0)) AS chain_fit
-OPTIONAL MATCH (e)-[c:CUSTOMER_OF]->()
-WITH e, best, chain_fit, count(c) AS customer_links
-WHERE customer_links = 0
+WITH e, best, chain_fit, coalesce(e._is_customer, false) AS is_customer
+WHERE NOT is_customer
 WITH e, best, $cluster[best] AS cluster, chain_fit,
      CASE WHEN coalesce(e.registered_capital, 0.0) <= 0 THEN 0.0
           WHEN e.registered_capital >= 99999.0 THEN 1.0
@@ -28,17 +27,18 @@ WITH e, best, $cluster[best] AS cluster, chain_fit,
      size([t IN coalesce(e.tags, []) WHERE t IN $themes]) AS held
 WITH e, best, cluster, chain_fit, scale,
      CASE WHEN held >= 2 THEN 1.0 ELSE toFloat(held) / 2.0 END AS theme
-WITH e, best, cluster, chain_fit, scale, theme,
+WITH e.uscc AS key, best, cluster, chain_fit, scale, theme,
      $w.cluster * cluster + $w.chain_fit * chain_fit + $w.scale * scale + $w.theme * theme AS score
-ORDER BY score DESC, e.uscc
-WITH collect({e: e, best: best, cluster: cluster, chain_fit: chain_fit, scale: scale, theme: theme}) AS ranked
+ORDER BY score DESC, key
+WITH collect([key, best, cluster, chain_fit, scale, theme]) AS ranked
 WITH size(ranked) AS total, ranked[$skip..$skip + $limit] AS page
 UNWIND CASE WHEN size(page) = 0 THEN [null] ELSE range(0, size(page) - 1) END AS i
 WITH total, i, CASE WHEN i IS NULL THEN null ELSE page[i] END AS row
-WITH total, i, row, row.e AS e, $park_ids[row.best] AS park_id
+OPTIONAL MATCH (e:Enterprise {uscc: row[0]})
+WITH total, i, row, e, $park_ids[row[1]] AS park_id
 RETURN total, i, e AS enterprise, park_id,
        [park_path = (e)-[l:LOCATED_IN]->(p:Park) WHERE p.park_id = park_id | park_path] AS park_paths,
        [segment_path = (e)-[m:IN_SEGMENT]->(s:ChainSegment)-[po:PART_OF]->(c:IndustryChain)
         WHERE s.segment_id IN $segment_ids | segment_path] AS segment_paths,
-       row.cluster AS cluster, row.chain_fit AS chain_fit, row.scale AS scale, row.theme AS theme
+       row[2] AS cluster, row[3] AS chain_fit, row[4] AS scale, row[5] AS theme
 ORDER BY i

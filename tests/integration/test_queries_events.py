@@ -210,3 +210,75 @@ def test_warm_introductions_are_shortest_paths_from_customers(store: GraphStore)
     assert [i.customer.key for i in near.introductions] == ["C2", "C4", "C3", "C1"]
     with pytest.raises(ValueError, match="unknown channel"):
         introductions.warm_introductions(store, "PR", channels=["CUSTOMER_OF"])
+
+
+def _hub_graph() -> GraphSpec:
+    """A hub park larger than max_fanout, a source in two parks, parallel officer roles, a second
+    park with a member linked twice, an association and a natural-person shareholder."""
+    g = GraphSpec()
+    firms = [f"E{i:02d}" for i in range(15)] + ["S1", "S2"]
+    for key in firms:
+        g.node("Enterprise", uscc=key, name=f"企业{key}", status="active")
+    for park in ("P1", "P2"):
+        g.node("Park", park_id=park, name=f"园区{park}")
+    g.node("Association", association_id="A1", name="商会")
+    for person in ("X", "Y"):
+        g.node("Person", person_id=person, name=f"人{person}")
+    for key in [f"E{i:02d}" for i in range(12)] + ["S1", "S2"]:
+        g.rel("LOCATED_IN", f"Enterprise:{key}", "Park:P1")
+    for key in ("E03", "E12", "E13", "S2"):
+        g.rel("LOCATED_IN", f"Enterprise:{key}", "Park:P2")
+    for key in [f"E{i:02d}" for i in range(5, 15)] + ["S1"]:
+        g.rel("MEMBER_OF", f"Enterprise:{key}", "Association:A1", role="member")
+    g.rel("OFFICER_OF", "Person:X", "Enterprise:S1", role="director")
+    g.rel("OFFICER_OF", "Person:X", "Enterprise:S1", role="legal_representative")
+    for i, key in enumerate(["E00", "E01", "E02", "E04", "E06", "E08", "E10"]):
+        g.rel("OFFICER_OF", "Person:X", f"Enterprise:{key}",
+              role=("chairman", "director", "supervisor")[i % 3])
+    g.rel("OFFICER_OF", "Person:X", "Enterprise:E02", role="cfo")
+    for key, pct in (("S1", 30.0), ("E09", 60.0), ("E10", 10.0), ("E02", 80.0), ("E07", 5.0)):
+        g.rel("HOLDS_SHARES", "Person:Y", f"Enterprise:{key}", percentage=pct)
+    g.rel("SUPPLIES", "Enterprise:S1", "Enterprise:E00")
+    g.rel("HOLDS_SHARES", "Enterprise:E01", "Enterprise:S1", percentage=40.0)
+    g.rel("CONTROLS", "Enterprise:E01", "Enterprise:S1", basis="majority_shares")
+    return g
+
+
+FIRMS = [f"E{i:02d}" for i in range(15)] + ["S1", "S2"]
+
+
+@pytest.mark.parametrize("max_fanout", [1, 3, 5, 50])
+def test_per_via_expansion_equals_per_source_expansion(store: GraphStore, max_fanout: int) -> None:
+    """Hub families expanded per via node (each park sorted once per batch) give exactly the
+    neighbours, order and weights of the per-source step queries (lowest usccs per source)."""
+    build(store, _hub_graph())
+    # a member linked twice to one park: its sources take the general per-via join
+    store.write("MATCH (e:Enterprise {uscc: 'E12'}), (p:Park {park_id: 'P2'}) "
+                "CREATE (e)-[:LOCATED_IN]->(p)")
+    weights = expansion.load_weights()
+    families = expansion.DEFAULT_FAMILIES
+
+    def walk(per_via: bool, workers: int = 1, batch_size: int = 5000) -> expansion._Walk:
+        return expansion._Walk(store, families, weights, 50, max_fanout, batch_size,
+                               workers=workers, per_via=per_via)
+
+    reference = walk(per_via=False)
+    reference._load(set(FIRMS))
+    longest = max(len(e) for c in reference.adjacency.values() for _, e in c)
+    assert longest == max_fanout or max_fanout == 50  # the hub park is cut
+    for candidate in (walk(per_via=True), walk(per_via=True, workers=3, batch_size=4)):
+        candidate._load(set(FIRMS))
+        assert candidate.adjacency == reference.adjacency
+        subjects = ["S1", "S2", "E00", "E12"]
+        assert candidate.run(subjects, 3) == walk(per_via=False).run(subjects, 3)
+
+
+def test_hub_park_keeps_lowest_usccs_per_source(store: GraphStore) -> None:
+    build(store, _hub_graph())
+    walk = expansion._Walk(store, ("park_cotenants",), expansion.load_weights(), 50, 3, 5000)
+    walk._load({"E00", "E01", "S2"})
+    dsts = {u: [(e.dst, e.via) for _, edges in walk.adjacency[u] for e in edges]
+            for u in ("E00", "E01", "S2")}
+    assert dsts["E00"] == [("E01", "P1"), ("E02", "P1"), ("E03", "P1")]  # itself dropped
+    assert dsts["E01"] == [("E00", "P1"), ("E02", "P1"), ("E03", "P1")]
+    assert dsts["S2"] == [("E00", "P1"), ("E01", "P1"), ("E02", "P1")]  # over both parks

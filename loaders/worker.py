@@ -1,0 +1,63 @@
+"""One thread that runs jobs in order while the loading thread goes on.
+
+The sinks hand their slow, GIL-releasing steps to it: a ``GRAPH.BULK`` command waits on the
+server's socket, pyarrow's CSV writer formats and writes a table in C++. Batches stay in order and
+at most ``depth`` wait, so memory stays bounded and the loader is only held up when the thread
+falls behind.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+
+from .errors import LoadError
+
+
+class OrderedWorker:
+    """Runs jobs on one thread, in order, at most ``depth`` waiting. The first failure is raised
+    on the caller's thread by the next ``submit`` or by ``close``; jobs queued after it are
+    dropped."""
+
+    def __init__(self, name: str, depth: int) -> None:
+        self.name = name
+        self._queue: queue.Queue[Callable[[], None] | None] = queue.Queue(depth)
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def submit(self, job: Callable[[], None]) -> None:
+        self._raise()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
+            self._thread.start()
+        self._queue.put(job)  # the thread always drains, even after a failure
+
+    def _loop(self) -> None:
+        while (job := self._queue.get()) is not None:
+            if self._error is None:  # after a failure, drain without running
+                try:
+                    job()
+                except BaseException as exc:
+                    self._error = exc
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def close(self) -> None:
+        """Wait for every queued job; re-raise the first failure."""
+        self._join()
+        self._raise()
+
+    def abort(self) -> None:
+        """Drop what is queued; the job in flight finishes."""
+        if self._error is None:
+            self._error = LoadError(None, "load aborted")
+        self._join()
+
+    def _join(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None

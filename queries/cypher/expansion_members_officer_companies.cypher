@@ -1,0 +1,13 @@
+// Expansion walk, other companies of the source's officers (OFFICER_OF), second half: per Person
+// its first `limit` member links in uscc order, as uscc each (parallel links repeat). The caller
+// asks for max_fanout plus the most links one source has to the Person, so every source's first
+// max_fanout neighbours through it are there once the source itself is dropped. type(r) is
+// projected so that FalkorDB enumerates parallel relationships.
+// @param person_ids list  person ids
+// @param limit integer  relationships kept per Person
+UNWIND $person_ids AS vid
+MATCH (v:Person {person_id: vid})
+WITH vid, v
+MATCH (v)-[r:OFFICER_OF]->(x:Enterprise)
+WITH vid, x.uscc AS dst, type(r) AS t ORDER BY vid, dst, t
+RETURN vid AS via, collect(dst)[..$limit] AS members
