@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import faulthandler
+import os
 import resource
 import shlex
 import shutil
@@ -187,6 +189,10 @@ def repro(size: int, store: str, section: str, args: argparse.Namespace | None =
 def run_one(args: argparse.Namespace) -> None:
     from .latency import Anchors
     from .loads import data_dir
+
+    watchdog = os.environ.get("CHAINSCOUT_BENCH_WATCHDOG_S")
+    if watchdog:  # a run that hangs prints every thread's stack (then goes on waiting)
+        faulthandler.dump_traceback_later(float(watchdog), repeat=True)
 
     size, store_name = int(args.size), str(args.store)
     sections = set(str(args.only).split(","))

@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.falkordb
 def test_bench_harness_smoke(tmp_path: Path) -> None:
     env = {**os.environ, "CHAINSCOUT_BENCH_RESULTS": str(tmp_path / "results"),
-           "CHAINSCOUT_BENCH_CACHE": str(tmp_path / "cache")}
+           "CHAINSCOUT_BENCH_CACHE": str(tmp_path / "cache"),
+           "CHAINSCOUT_BENCH_WATCHDOG_S": "120"}  # a hang shows its stacks in the captured output
     subprocess.run([sys.executable, "-m", "bench", "run", "--sizes", "500", "--store", "falkordb",
                     "--only", "loads,queries", "--runs", "2", "--no-report"],
                    cwd=ROOT, env=env, check=True, timeout=300)
