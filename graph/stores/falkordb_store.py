@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Mapping
 from typing import Any, Protocol
@@ -22,7 +23,7 @@ from .base import (
     contains_nul,
     node_ref,
 )
-from .dialect import falkordb_constraint_command, falkordb_index_statement, index_specs
+from .dialect import IndexSpec, falkordb_constraint_command, falkordb_index_statement, index_specs
 
 _WRITE_RETRIES = 3
 
@@ -150,18 +151,38 @@ class FalkorDBStore:
                          "RETURN type, label, properties")
         return {(r["label"], r["properties"][0]) for r in rows if r["type"] == "UNIQUE"}
 
-    def _await_constraints(self, timeout_s: float = 300.0) -> None:
-        """Constraint creation is asynchronous in FalkorDB: wait until none is pending."""
-        deadline = time.monotonic() + timeout_s
+    def _await_constraints(self, timeout_s: float = 300.0, rebuild_after_s: float = 20.0) -> None:
+        """Constraint creation is asynchronous in FalkorDB: wait until none is pending.
+
+        A constraint can stay pending ("under construction") when its background validation never
+        gets the graph's write lock; FalkorDB's own remedy is to drop and create it again, which
+        is done for every constraint still pending after ``rebuild_after_s`` (on an empty or
+        small graph validation takes milliseconds)."""
+        started = time.monotonic()
+        deadline = started + timeout_s
+        rebuild_at = started + rebuild_after_s
         while time.monotonic() < deadline:
-            rows = self.read("CALL db.constraints() YIELD status RETURN status")
+            rows = self.read("CALL db.constraints() YIELD type, label, properties, status "
+                             "RETURN type, label, properties, status")
             failed = [r for r in rows if r["status"] == "FAILED"]
             if failed:
                 raise StoreError("a unique constraint failed to build: duplicate keys in the graph")
-            if all(r["status"] == "OPERATIONAL" for r in rows):
+            pending = [r for r in rows if r["status"] != "OPERATIONAL"]
+            if not pending:
                 return
+            if time.monotonic() >= rebuild_at:
+                for row in pending:
+                    self._rebuild_constraint(str(row["label"]), str(row["properties"][0]))
+                rebuild_at = time.monotonic() + rebuild_after_s
             time.sleep(0.05)
-        raise StoreError("unique constraints still pending after 300 s")
+        raise StoreError(f"unique constraints still pending after {timeout_s:.0f} s")
+
+    def _rebuild_constraint(self, label: str, prop: str) -> None:
+        command = falkordb_constraint_command(self.graph_name, IndexSpec(label, prop, unique=True))
+        with contextlib.suppress(StoreError):  # gone already: create it anyway
+            self._command(command[0], "DROP", *command[2:])
+        with contextlib.suppress(StoreError):  # "already exists": it settled meanwhile
+            self._command(*command)
 
     def _mapped(self, exc: Exception) -> StoreError:
         message = str(exc)
