@@ -71,6 +71,9 @@ OTHER_VARIABLES: dict[str, tuple[str, str, str]] = {
                                  "Where `python -m bench run` writes its JSON results."),
     "CHAINSCOUT_BENCH_CACHE": ("bench/common.py", "~/.cache/chainscout/bench",
                                "Cache of generated benchmark data sets."),
+    "CHAINSCOUT_BENCH_WATCHDOG_S": ("bench/harness.py", "unset",
+                                    "Seconds after which a benchmark run prints every thread's "
+                                    "stack (and again each period), to show where a hang waits."),
     "CHAINSCOUT_RELIABILITY_FULL": ("tests/reliability/support.py", "unset",
                                     "`1` runs the reliability tests at full size instead of the CI size."),
     "CHAINSCOUT_RELIABILITY_RESULTS": ("tests/reliability/support.py", "unset",
