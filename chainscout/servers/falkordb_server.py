@@ -41,7 +41,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import redis
 from redis.backoff import NoBackoff
@@ -704,8 +704,12 @@ class EmbeddedFalkorDB:
     # ------------------------------------------------------------------ readiness
 
     def _ping(self, timeout: float = 2.0) -> bool:
+        return self._probe(timeout) == "ready"
+
+    def _probe(self, timeout: float = 2.0) -> Literal["ready", "loading", "down"]:
+        """One PING: answered, answered ``LOADING`` (still reading its data set), or nothing."""
         if not self.socket_path.exists():
-            return False
+            return "down"
         client = redis.Redis(
             unix_socket_path=str(self.socket_path),
             socket_connect_timeout=timeout,
@@ -714,25 +718,13 @@ class EmbeddedFalkorDB:
             retry=Retry(NoBackoff(), 0),
         )
         try:
-            return bool(client.ping())
-        except redis.RedisError:
-            return False
-        finally:
-            client.close()
-
-    def _loading(self) -> bool:
-        """Whether the server answers but is still loading its data set (replies ``LOADING``)."""
-        client = redis.Redis(unix_socket_path=str(self.socket_path), socket_connect_timeout=2.0,
-                             socket_timeout=2.0, retry=Retry(NoBackoff(), 0))
-        try:
-            client.ping()
+            return "ready" if client.ping() else "down"
         except redis.BusyLoadingError:
-            return True
+            return "loading"
         except redis.RedisError:
-            return False
+            return "down"
         finally:
             client.close()
-        return False
 
     def _wait_ready(self, proc: subprocess.Popen[bytes], *, log_offset: int | None = None) -> None:
         """Poll PING until it answers (not LOADING), or raise with the server log's reason.
@@ -746,9 +738,10 @@ class EmbeddedFalkorDB:
             code = proc.poll()
             if code is not None:
                 raise FalkorDBStartError(self._explain_exit(code, log_offset))
-            if self._ping():
+            state = self._probe()
+            if state == "ready":
                 return
-            if time.monotonic() > deadline and self._loading():
+            if state == "loading" and time.monotonic() > deadline:
                 deadline = min(time.monotonic() + 5.0, started + self.load_timeout)
             if time.monotonic() > deadline:
                 raise FalkorDBStartError(

@@ -22,8 +22,9 @@ def _server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, ready_after: flo
             loading: bool) -> EmbeddedFalkorDB:
     server = EmbeddedFalkorDB(tmp_path, start_timeout=0.2, load_timeout=5.0, monitor=False)
     ready_at = time.monotonic() + ready_after
-    monkeypatch.setattr(server, "_ping", lambda timeout=2.0: time.monotonic() >= ready_at)
-    monkeypatch.setattr(server, "_loading", lambda: loading)
+    waiting = "loading" if loading else "down"
+    monkeypatch.setattr(server, "_probe", lambda timeout=2.0: (
+        "ready" if time.monotonic() >= ready_at else waiting))
     return server
 
 
