@@ -20,7 +20,7 @@ from chainscout.loaders.errors import LoadError
 from chainscout.servers.falkordb_server import EmbeddedFalkorDB
 from chainscout.servers.neo4j_local import neo4j_app
 from chainscout.settings import get_settings
-from chainscout.stores import open_store
+from chainscout.stores import embedded_server, open_store
 
 app = typer.Typer(
     name="chainscout",
@@ -95,7 +95,7 @@ def derive() -> None:
 def embedded_run() -> None:
     """Run the embedded store in the foreground so other processes (notebooks, the API) attach."""
     settings = get_settings()
-    server = EmbeddedFalkorDB(settings.falkordb_dir, threads=settings.falkordb_threads)
+    server = embedded_server(settings)
     server.start()
     typer.echo(f"embedded FalkorDB {'started' if server.is_owner else 'already running'} "
                f"on unix socket {server.socket_path}; Ctrl-C stops it")

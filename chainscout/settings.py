@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     falkordb_threads: int | None = Field(
         None, description="Query threads of the embedded store (default: number of cores)."
     )
+    falkordb_hang_timeout_s: float = Field(
+        120.0,
+        ge=0,
+        description="Seconds the embedded store's process may stay alive without answering a "
+        "PING before its supervisor kills and restarts it on the same data (0: never).",
+    )
     neo4j_uri: str = Field(
         "bolt://127.0.0.1:7687",
         description="Any bolt:// or neo4j:// URI (neo4j+s:// for Aura or a TLS cluster).",

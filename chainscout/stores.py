@@ -21,6 +21,15 @@ class EmbeddedStore(FalkorDBStore):
         self.server.stop()
 
 
+def embedded_server(settings: Settings) -> EmbeddedFalkorDB:
+    """The supervised embedded server as the settings describe it (not started)."""
+    return EmbeddedFalkorDB(
+        settings.falkordb_dir,
+        threads=settings.falkordb_threads,
+        hang_timeout=settings.falkordb_hang_timeout_s,
+    )
+
+
 def open_store(settings: Settings | None = None) -> GraphStore:
     settings = settings or get_settings()
     if settings.store == "neo4j":
@@ -34,7 +43,7 @@ def open_store(settings: Settings | None = None) -> GraphStore:
             settings.neo4j_password.get_secret_value(),
             database=settings.neo4j_database,
         )
-    server = EmbeddedFalkorDB(settings.falkordb_dir, threads=settings.falkordb_threads)
+    server = embedded_server(settings)
     try:
         server.start()
     except FalkorDBError as exc:

@@ -280,6 +280,7 @@ class EmbeddedFalkorDB:
         monitor_interval: float = 0.5,
         max_restarts: int = 5,
         restart_window: float = 60.0,
+        hang_timeout: float = 120.0,
         extra_config: Sequence[str] = (),
     ) -> None:
         """Configure (but do not start) the server for ``data_dir``.
@@ -290,6 +291,9 @@ class EmbeddedFalkorDB:
         ms: TIMEOUT_DEFAULT applies when a query passes none, TIMEOUT_MAX caps what it may ask.
         ``query_mem_capacity_mb`` (QUERY_MEM_CAPACITY, 0 = unlimited) makes a runaway query fail
         with an error instead of getting the whole server OOM-killed.
+        ``hang_timeout`` (seconds, 0 = never): the monitor SIGKILLs and restarts a server whose
+        process is alive but that answered no PING for that long (FalkorDB 4.16 can deadlock on
+        its global lock; clients blocked on it then get a closed connection and retry).
         ``extra_config`` lines are appended verbatim to the generated redis.conf.
         """
         self.data_dir = Path(data_dir).expanduser().resolve()
@@ -310,6 +314,9 @@ class EmbeddedFalkorDB:
         self.monitor_interval = monitor_interval
         self.max_restarts = max_restarts
         self.restart_window = restart_window
+        if hang_timeout < 0:
+            raise ValueError("hang_timeout must be >= 0")
+        self.hang_timeout = hang_timeout
         self.extra_config = tuple(extra_config)
         self._monitor_enabled = monitor
 
@@ -330,6 +337,7 @@ class EmbeddedFalkorDB:
         self._monitor_thread: threading.Thread | None = None
         self._monitor_stop = threading.Event()
         self.last_start_seconds: float | None = None
+        self.hangs_killed = 0
         _instances.add(self)
 
     # ------------------------------------------------------------------ public API
@@ -834,15 +842,29 @@ class EmbeddedFalkorDB:
             thread.join(timeout=self.stop_timeout)
 
     def _monitor_loop(self, stop: threading.Event) -> None:
-        """Owner: restart a dead child. Non-owner: take over when the owner's lock is free."""
+        """Owner: restart a dead or hung child. Non-owner: take over when the owner's lock is
+        free. The liveness PING runs outside the lock: it may wait on a busy server."""
+        last_answer = time.monotonic()
+        watched_pid: int | None = None
         while not stop.wait(self.monitor_interval):
             try:
+                proc = self._proc if self.is_owner else None
+                if proc is not None and proc.pid != watched_pid:
+                    watched_pid, last_answer = proc.pid, time.monotonic()
+                hung = False
+                if self.hang_timeout and proc is not None and proc.poll() is None:
+                    if self._probe(timeout=min(10.0, self.hang_timeout)) != "down":
+                        last_answer = time.monotonic()
+                    else:
+                        hung = time.monotonic() - last_answer > self.hang_timeout
                 with self._lock:
                     if stop.is_set() or self._closing:
                         return
                     if self.is_owner:
-                        proc = self._proc
-                        if proc is None or proc.poll() is not None:
+                        if hung and proc is self._proc and proc is not None:
+                            self._kill_hung(proc, time.monotonic() - last_answer)
+                        current = self._proc
+                        if current is None or current.poll() is not None:
                             self.ensure_alive()
                     elif self._attached and self._try_acquire_lock():
                         log.warning("owner of FalkorDB in %s went away; taking over", self.data_dir)
@@ -853,3 +875,17 @@ class EmbeddedFalkorDB:
                 return
             except Exception:
                 log.exception("FalkorDB monitor: restart failed; will retry")
+
+    def _kill_hung(self, proc: subprocess.Popen[bytes], silent_for: float) -> None:
+        """A live server that answers nothing cannot be asked to stop: SIGKILL it. The AOF
+        (fsynced every second) keeps what it acknowledged before it stopped answering."""
+        log.error(
+            "FalkorDB (pid %d) answered no PING for %.0f s although its process is alive: "
+            "killing it and restarting it on the same data (CHAINSCOUT_FALKORDB_HANG_TIMEOUT_S)",
+            proc.pid,
+            silent_for,
+        )
+        self.hangs_killed += 1
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        proc.wait()

@@ -191,6 +191,41 @@ def test_monitor_restarts_dead_server(make_db: Callable[..., EmbeddedFalkorDB]) 
     assert count(db) == 1
 
 
+def test_monitor_kills_and_restarts_a_server_that_stopped_answering(
+    make_db: Callable[..., EmbeddedFalkorDB],
+) -> None:
+    # SIGSTOP makes the process alive but silent, as FalkorDB 4.16's deadlock on its global lock
+    # does; a client already waiting on it must get its answer from the restarted server.
+    from chainscout.graph.stores.falkordb_store import FalkorDBStore
+
+    db = make_db(monitor=True, monitor_interval=0.05, hang_timeout=1.0)
+    db.start()
+    store = FalkorDBStore(db.connect(), "g", supervisor=db)
+    store.write("UNWIND range(1, 5) AS i CREATE (:E {id: i})")
+    old = db.pid
+    assert old is not None
+    os.kill(old, signal.SIGSTOP)
+    started = time.monotonic()
+    rows = store.read("MATCH (e:E) RETURN count(e) AS n")
+    assert rows == [{"n": 5}]
+    assert time.monotonic() - started < 30
+    assert db.hangs_killed == 1
+    assert db.pid != old and server_pids(db.data_dir) == [db.pid]
+    store.close()
+
+
+def test_monitor_leaves_a_busy_server_alone(make_db: Callable[..., EmbeddedFalkorDB]) -> None:
+    # A large write holds the server's main thread in its commit for a while; that is not a hang.
+    db = make_db(monitor=True, monitor_interval=0.05, hang_timeout=3.0)
+    db.start()
+    pid = db.pid
+    graph = db.connect().select_graph("g")
+    graph.query("UNWIND range(1, 1000000) AS i CREATE (:E {id: i})")
+    graph.query("MATCH (e:E) SET e.twice = e.id * 2")
+    assert db.hangs_killed == 0 and db.pid == pid
+    assert count(db) == 1_000_000
+
+
 def test_start_from_short_lived_thread_survives_thread_exit(
     make_db: Callable[..., EmbeddedFalkorDB],
 ) -> None:
