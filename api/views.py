@@ -33,11 +33,26 @@ def mask_name(name: str) -> str:
     return text[0] + "*" * max(1, min(len(text) - 1, 3))
 
 
+_PLAIN = (str, int, bool, type(None))
+
+
 def _public(properties: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: jsonable(v, False) for k, v in properties.items() if not k.startswith("_")}
+    # Most values are plain text and numbers: skip jsonable's dispatch for them.
+    return {k: v if type(v) in _PLAIN else jsonable(v, False)
+            for k, v in properties.items() if not k.startswith("_")}
 
 
-def node(value: GraphNode, mask: bool) -> models.Node:
+#: Views of the nodes already converted for one response, by ref: the anchor and the park or
+#: segment recur in every path of a page, and each peer is also its own path's last node.
+NodeViews = dict[str, models.Node]
+
+
+def node(value: GraphNode, mask: bool, seen: NodeViews | None = None) -> models.Node:
+    if seen is not None:
+        view = seen.get(value.ref)
+        if view is None:
+            view = seen[value.ref] = node(value, mask)
+        return view
     props = _public(value.properties)
     if mask:
         for label in value.labels:
@@ -52,8 +67,8 @@ def relationship(value: GraphRelationship) -> models.Relationship:
                                properties=_public(value.properties))
 
 
-def path(value: GraphPath, mask: bool) -> models.Path:
-    return models.Path(nodes=[node(n, mask) for n in value.nodes],
+def path(value: GraphPath, mask: bool, seen: NodeViews | None = None) -> models.Path:
+    return models.Path(nodes=[node(n, mask, seen) for n in value.nodes],
                        relationships=[relationship(r) for r in value.relationships])
 
 
@@ -97,20 +112,22 @@ def score(value: results.Score) -> models.Score:
     ])
 
 
-def prospect(value: results.Prospect, mask: bool) -> models.Prospect:
+def prospect(value: results.Prospect, mask: bool, seen: NodeViews | None = None
+             ) -> models.Prospect:
     name = value.enterprise.properties.get("name")
     return models.Prospect(
         uscc=value.uscc,
         name=str(name) if name is not None else None,
-        enterprise=node(value.enterprise, mask),
+        enterprise=node(value.enterprise, mask, seen),
         score=score(value.score),
-        paths=[path(p, mask) for p in value.paths],
+        paths=[path(p, mask, seen) for p in value.paths],
         facts=jsonable(dict(value.facts), mask),
     )
 
 
 def prospect_page(page: results.Page[results.Prospect], mask: bool) -> models.Page[models.Prospect]:
+    seen: NodeViews = {}
     return models.Page[models.Prospect](
-        items=[prospect(p, mask) for p in page.items],
+        items=[prospect(p, mask, seen) for p in page.items],
         total=page.total, limit=page.limit, offset=page.offset,
     )

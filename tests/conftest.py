@@ -22,6 +22,17 @@ from chainscout.servers.falkordb_server import EmbeddedFalkorDB
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+@pytest.fixture(autouse=True)
+def fresh_settings() -> Iterator[None]:
+    """Settings are cached per process: a test that sets ``CHAINSCOUT_*`` variables must not
+    get, or leave behind, another test's settings."""
+    from chainscout.settings import get_settings
+
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
 def _unavailable(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"store unavailable in CI: {reason}")

@@ -8,22 +8,19 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 import redis
-from falkordb import Edge, FalkorDB, Node, Path
+from falkordb import FalkorDB
 
 from ..model import GraphModel, graph_model
 from .base import (
-    GraphNode,
-    GraphPath,
-    GraphRelationship,
     QueryTimeout,
     ReadOnlyViolation,
     Row,
     StoreError,
     StoreUnavailable,
     contains_nul,
-    node_ref,
 )
 from .dialect import IndexSpec, falkordb_constraint_command, falkordb_index_statement, index_specs
+from .falkordb_reply import ReplyDecoder
 
 _WRITE_RETRIES = 3
 
@@ -51,6 +48,7 @@ class FalkorDBStore:
         self.graph_name = graph
         self._client = client
         self._graph = client.select_graph(graph)
+        self._decoder = ReplyDecoder(self._graph, self.model)
         self._supervisor = supervisor
         # A read on a graph that does not exist yet is an error in FalkorDB, not an empty result.
         self.write("RETURN 1")
@@ -65,8 +63,7 @@ class FalkorDBStore:
         _refuse_nul(params)
         for attempt in range(2):
             try:
-                result = self._graph.ro_query(cypher, dict(params or {}), timeout=timeout_ms)
-                return self._rows(result.header, result.result_set)
+                return self._run("GRAPH.RO_QUERY", cypher, params, timeout_ms)
             except redis.ConnectionError as exc:
                 if attempt or self._supervisor is None:
                     raise self._mapped(exc) from exc
@@ -80,8 +77,7 @@ class FalkorDBStore:
         _refuse_nul(params)
         for attempt in range(_WRITE_RETRIES):
             try:
-                result = self._graph.query(cypher, dict(params or {}))
-                return self._rows(result.header, result.result_set)
+                return self._run("GRAPH.QUERY", cypher, params, None)
             except (redis.ConnectionError, redis.TimeoutError) as exc:
                 if attempt == _WRITE_RETRIES - 1 or self._supervisor is None:
                     raise self._mapped(exc) from exc
@@ -121,6 +117,14 @@ class FalkorDBStore:
         self._client.connection.close()
 
     # -- helpers -------------------------------------------------------------------------------
+    def _run(self, command: str, cypher: str, params: Mapping[str, Any] | None,
+             timeout_ms: int | None) -> list[Row]:
+        query = self._graph._build_params_header(dict(params)) + cypher if params else cypher
+        args: list[Any] = [command, self.graph_name, query, "--compact"]
+        if timeout_ms is not None:
+            args += ["timeout", timeout_ms]
+        return self._decoder.rows(self._client.connection.execute_command(*args))
+
     def _revive(self, cause: Exception) -> None:
         """Have the supervisor restart a dead server; its own failures (restart limit reached,
         server does not start) are this store being unavailable, not an unexpected error."""
@@ -196,44 +200,6 @@ class FalkorDBStore:
             return QueryTimeout(f"query stopped at its time limit: {message}")
         return StoreError(message)
 
-    def _rows(self, header: list[Any], result_set: list[list[Any]]) -> list[Row]:
-        names = [_column_name(col) for col in header]
-        return [
-            {name: self._value(value) for name, value in zip(names, row, strict=True)}
-            for row in result_set
-        ]
-
-    def _value(self, value: Any) -> Any:
-        if isinstance(value, Path):
-            nodes = tuple(self._node(n) for n in value.nodes())
-            by_id = {n.id: ref.ref for n, ref in zip(value.nodes(), nodes, strict=True)}
-            rels = tuple(self._edge(e, by_id) for e in value.edges())
-            return GraphPath(nodes, rels)
-        if isinstance(value, Node):
-            return self._node(value)
-        if isinstance(value, Edge):
-            return self._edge(value, {})
-        if isinstance(value, list):
-            return [self._value(v) for v in value]
-        if isinstance(value, dict):
-            return {k: self._value(v) for k, v in value.items()}
-        return value
-
-    def _node(self, node: Node) -> GraphNode:
-        labels = tuple(sorted(node.labels or ()))
-        props = dict(node.properties)
-        return GraphNode(node_ref(self.model, labels, props), labels, props)
-
-    def _edge(self, edge: Edge, refs: Mapping[int, str]) -> GraphRelationship:
-        def end(node: Any) -> str:
-            if isinstance(node, Node):
-                return refs.get(node.id) or self._node(node).ref
-            return refs.get(node, f"#{node}")
-
-        return GraphRelationship(
-            str(edge.relation), end(edge.src_node), end(edge.dest_node), dict(edge.properties)
-        )
-
 
 def _refuse_nul(params: Mapping[str, Any] | None) -> None:
     """FalkorDB gets parameters inside the query text, which its parser reads up to the first
@@ -241,11 +207,3 @@ def _refuse_nul(params: Mapping[str, Any] | None) -> None:
     if params and contains_nul(params):
         raise StoreError("a query parameter contains a NUL character (\\x00), which FalkorDB "
                          "cannot take")
-
-
-def _column_name(col: Any) -> str:
-    # The compact header is a list of [type, name] pairs.
-    if isinstance(col, list | tuple):
-        name = col[1]
-        return name.decode() if isinstance(name, bytes) else str(name)
-    return str(col)

@@ -94,3 +94,26 @@ def test_paths_come_back_store_neutral(store: GraphStore) -> None:
         ("LOCATED_IN", "Enterprise:E1", "Park:P1"),
     ]
     assert path.nodes[1].properties["name"] == "张江"
+
+
+def test_values_of_every_kind_come_back_as_python_values(store: GraphStore) -> None:
+    store.apply_schema()
+    _load(store)
+    rows = store.read(
+        "MATCH (a:Enterprise {uscc: 'E0'})-[r:LOCATED_IN]->(p:Park) "
+        "RETURN 'text' AS s, 7 AS i, 2.5 AS f, true AS t, false AS no, null AS nothing, "
+        "[1, 'two', [3.0]] AS nested, {k: 'v', n: 1, m: {inner: [true]}} AS map, "
+        "a.tags AS tags, a.registered_capital AS capital, a, r, [a, p] AS both, "
+        "[x IN [a, a] | x.uscc] AS same"
+    )
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["s"], row["i"], row["f"], row["t"], row["no"], row["nothing"]) == (
+        "text", 7, 2.5, True, False, None)
+    assert row["nested"] == [1, "two", [3.0]]
+    assert row["map"] == {"k": "v", "n": 1, "m": {"inner": [True]}}
+    assert row["tags"] == ["high_tech"] and row["capital"] == 100.0
+    assert row["a"].ref == "Enterprise:E0" and row["a"].properties["name"] == "企业0"
+    assert row["r"].type == "LOCATED_IN" and row["r"].properties["since"] == "2020-01-01"
+    assert [n.ref for n in row["both"]] == ["Enterprise:E0", "Park:P1"]
+    assert row["both"][0] == row["a"] and row["same"] == ["E0", "E0"]
