@@ -55,7 +55,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -754,13 +754,16 @@ def _rank(
     events = [c.event for c in contexts]
     catalogue = {c.event.type: c.event_type for c in contexts}
 
-    # (base score without facts, uscc) per event; base = event_value and path_strength parts
+    # (base score without facts, uscc) per event; base = event_value and path_strength parts.
+    # Strengths repeat (products of a few relation weights): clamp each distinct one once.
+    clamp = _Memo(_clamp)
     bases: list[list[tuple[float, str]]] = []
     wanted: list[set[str]] = []
     for event, best in zip(events, reached, strict=True):
-        ev = _clamp(event.value) * w_ev
-        rows = [(ev + _clamp(reach.strength) * w_ps, uscc) for uscc, reach in best.items()
-                if uscc != event.subject]
+        ev = clamp[event.value] * w_ev
+        subject = event.subject
+        rows = [(ev + clamp[reach.strength] * w_ps, uscc) for uscc, reach in best.items()
+                if uscc != subject]
         bases.append(rows)
         if k is None or len(rows) <= k:
             wanted.append({u for _, u in rows})
@@ -796,14 +799,19 @@ def _rank(
     for i, event in enumerate(events):
         signals = catalogue[event.type].product_signals
         best = reached[i]
+        # A plain prospect's facts part is the same for every candidate of the event: the same
+        # terms as _total, added in the same order, so the totals are equal to the last bit.
+        fit_part, customer_part = _facts_parts(_PROSPECT, event, catalogue, w_pf, w_nc)
+        keep = wanted[i]
         scored = []
         for base, uscc in bases[i]:
-            if uscc not in wanted[i]:
+            if uscc not in keep:
                 continue
-            fact = facts.get(uscc, _PROSPECT)
-            if fact.status in excluded_set:
-                continue
-            scored.append((-_total(base, fact, event, catalogue, w_pf, w_nc), uscc))
+            fact = facts.get(uscc)
+            if fact is None:
+                scored.append((-round(base + fit_part + customer_part, 6), uscc))
+            elif fact.status not in excluded_set:
+                scored.append((-_total(base, fact, event, catalogue, w_pf, w_nc), uscc))
         top = heapq.nsmallest(k, scored) if k is not None else sorted(scored)
         for neg_total, uscc in top:
             fact = facts.get(uscc, _PROSPECT)
@@ -823,12 +831,31 @@ def _fit(signals: Sequence[str], held: Sequence[str]) -> float:
     return sum(1 for s in signals if s not in held) / len(signals)
 
 
+def _facts_parts(fact: _Facts, event: TriggerEvent, catalogue: Mapping[str, EventType],
+                 w_pf: float, w_nc: float) -> tuple[float, float]:
+    """The weighted product_fit and not_customer parts of a candidate's score."""
+    fit = _fit(catalogue[event.type].product_signals, fact.products) if fact.products else (
+        1.0 if catalogue[event.type].product_signals else 0.0)
+    return _clamp(fit) * w_pf, (0.0 if fact.is_customer else 1.0) * w_nc
+
+
 def _total(base: float, fact: _Facts, event: TriggerEvent, catalogue: Mapping[str, EventType],
            w_pf: float, w_nc: float) -> float:
     """Exactly ``Score.total`` of :func:`_explained_score` (same rounding, same order)."""
-    fit = _fit(catalogue[event.type].product_signals, fact.products) if fact.products else (
-        1.0 if catalogue[event.type].product_signals else 0.0)
-    return round(base + _clamp(fit) * w_pf + (0.0 if fact.is_customer else 1.0) * w_nc, 6)
+    fit_part, customer_part = _facts_parts(fact, event, catalogue, w_pf, w_nc)
+    return round(base + fit_part + customer_part, 6)
+
+
+class _Memo(dict[float, float]):
+    """A function of one float, computed once per distinct argument."""
+
+    def __init__(self, fn: Callable[[float], float]) -> None:
+        super().__init__()
+        self._fn = fn
+
+    def __missing__(self, key: float) -> float:
+        value = self[key] = self._fn(key)
+        return value
 
 
 def _steps(node: str, best: Mapping[str, _Reach]) -> tuple[Step, ...]:
