@@ -297,18 +297,23 @@ def expand_events(
     exclude_statuses: Sequence[str] = DEFAULT_EXCLUDED_STATUSES,
     batch_size: int = 5000,
     workers: int = 1,
+    window: int = 2000,
 ) -> BatchExpansion:
     """Expand a batch — a list of event ids or every event dated ``date_from``..``date_to``.
 
     Returns every event's top ``per_event_limit`` prospects (``None``: all) as light hits, ranked
     together; draw a page of them as :class:`Prospect` with :func:`page`. ``workers`` families are
     queried at once (each on its own connection), so the store works while this process decodes.
+    Events are walked and ranked ``window`` at a time, so memory follows the window, not the
+    batch: every enterprise an event reaches is held until that event is ranked (≈ 500 per event
+    at two hops), which for a day of 100k events would be tens of millions of entries. The result
+    does not depend on the window.
     """
     chosen = check_families(families)
     if not 1 <= max_hops <= MAX_HOPS:
         raise ValueError(f"max_hops must be 1..{MAX_HOPS}")
-    if beam < 1 or max_fanout < 1 or batch_size < 1 or workers < 1:
-        raise ValueError("beam, max_fanout, batch_size and workers must be positive")
+    if beam < 1 or max_fanout < 1 or batch_size < 1 or workers < 1 or window < 1:
+        raise ValueError("beam, max_fanout, batch_size, workers and window must be positive")
     if per_event_limit is not None and per_event_limit < 1:
         raise ValueError("per_event_limit must be positive")
     weights = weights or load_weights()
@@ -317,10 +322,16 @@ def expand_events(
 
     events, skipped = _events(store, event_ids, date_from, date_to, catalogue, as_of, batch_size)
     walk = _Walk(store, chosen, weights, beam, max_fanout, batch_size, workers=workers)
-    reached = walk.run([e.subject for e in events], max_hops)
-    contexts = [HitContext(e, catalogue[e.type], weights, max_fanout) for e in events]
-    hits = _rank(store, contexts, reached, weights, per_event_limit, list(exclude_statuses),
-                 batch_size)
+    hits: list[ExpansionHit] = []
+    for start in range(0, len(events), window):
+        part = events[start:start + window]
+        walk.bound_cache()
+        reached = walk.run([e.subject for e in part], max_hops)
+        contexts = [HitContext(e, catalogue[e.type], weights, max_fanout) for e in part]
+        hits += _rank(store, contexts, reached, weights, per_event_limit,
+                      list(exclude_statuses), batch_size)
+        del reached
+    hits.sort(key=_hit_order)
     return BatchExpansion(tuple(events), tuple(hits), skipped)
 
 
@@ -475,6 +486,16 @@ class _Walk:
         # per via family: via key → (limit asked for, member rows as (uscc, link weight))
         self._members: dict[str, dict[str, tuple[int, list[tuple[str, float]]]]] = {}
         self._weight_memo: dict[tuple[str, Any], float] = {}
+
+    #: Sources whose neighbours are kept between windows of a batch (≈ 100 MB at two hops).
+    max_cached_sources = 200_000
+
+    def bound_cache(self) -> None:
+        """Forget the neighbours loaded so far once they exceed ``max_cached_sources``; later
+        windows load what they need again (a day's events share few sources)."""
+        if len(self.adjacency) > self.max_cached_sources:
+            self.adjacency.clear()
+            self._members.clear()
 
     def run(self, subjects: Sequence[str], max_hops: int) -> list[dict[str, _Reach]]:
         """For each subject (one per event), the best reach of every enterprise found."""
@@ -821,8 +842,12 @@ def _rank(
                 fact.products, tuple(s for s in signals if s not in fact.products),
                 _steps(uscc, best), contexts[i],
             ))
-    hits.sort(key=lambda h: (-h.total, h.uscc, h.event_id))
+    hits.sort(key=_hit_order)
     return hits
+
+
+def _hit_order(hit: ExpansionHit) -> tuple[float, str, str]:
+    return (-hit.total, hit.uscc, hit.event_id)
 
 
 def _fit(signals: Sequence[str], held: Sequence[str]) -> float:

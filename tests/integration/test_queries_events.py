@@ -120,6 +120,9 @@ def test_batch_keeps_top_k_per_event_and_ranks_together(store: GraphStore) -> No
 
     by_date = expand_events(store, date_from="2024-06-01", per_event_limit=2, as_of=AS_OF)
     assert [h for h in by_date.hits] == [h for h in batch.hits]
+    # events are walked and ranked a window at a time; the window does not change the result
+    one_by_one = expand_events(store, ["EV1", "EV2"], per_event_limit=2, as_of=AS_OF, window=1)
+    assert list(one_by_one.hits) == list(batch.hits)
     page = expansion.page(store, by_date, limit=4, offset=0)
     assert page.total == 4 and page.items[0].uscc == "C"
     assert page.items[0].facts["event_id"] == "EV1"
