@@ -71,7 +71,8 @@ class Neo4jStore:
         @neo4j.unit_of_work(timeout=timeout_s)
         def work(tx: neo4j.ManagedTransaction) -> list[Row]:
             result = tx.run(cypher, dict(params or {}))
-            return [self._row(record) for record in result]
+            seen: dict[str, GraphNode] = {}
+            return [self._row(record, seen) for record in result]
 
         with self._errors(), self._session(neo4j.READ_ACCESS, self.read_retry_s) as session:
             return session.execute_read(work)
@@ -79,7 +80,8 @@ class Neo4jStore:
     def write(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         def work(tx: neo4j.ManagedTransaction) -> list[Row]:
             result = tx.run(cypher, dict(params or {}))
-            return [self._row(record) for record in result]
+            seen: dict[str, GraphNode] = {}
+            return [self._row(record, seen) for record in result]
 
         with self._errors(), self._session(neo4j.WRITE_ACCESS, self.write_retry_s) as session:
             return session.execute_write(work)
@@ -117,40 +119,46 @@ class Neo4jStore:
     def _errors(self) -> _ErrorMapper:
         return _ErrorMapper()
 
-    def _row(self, record: neo4j.Record) -> Row:
-        return {key: self._value(record[key]) for key in record.keys()}  # noqa: SIM118
+    def _row(self, record: neo4j.Record, seen: dict[str, GraphNode]) -> Row:
+        """``seen``: the nodes of this result converted so far, by element id (the anchor of
+        every path on a page is converted once)."""
+        return {key: self._value(record[key], seen) for key in record.keys()}  # noqa: SIM118
 
-    def _value(self, value: Any) -> Any:
+    def _value(self, value: Any, seen: dict[str, GraphNode]) -> Any:
         if isinstance(value, neo4j_graph.Path):
-            nodes = tuple(self._node(n) for n in value.nodes)
+            nodes = tuple(self._node(n, seen) for n in value.nodes)
             by_id = {n.element_id: ref.ref for n, ref in zip(value.nodes, nodes, strict=True)}
-            rels = tuple(self._relationship(r, by_id) for r in value.relationships)
+            rels = tuple(self._relationship(r, by_id, seen) for r in value.relationships)
             return GraphPath(nodes, rels)
         if isinstance(value, neo4j_graph.Node):
-            return self._node(value)
+            return self._node(value, seen)
         if isinstance(value, neo4j_graph.Relationship):
-            return self._relationship(value, {})
+            return self._relationship(value, {}, seen)
         if isinstance(value, list):
-            return [self._value(v) for v in value]
+            return [self._value(v, seen) for v in value]
         if isinstance(value, dict):
-            return {k: self._value(v) for k, v in value.items()}
+            return {k: self._value(v, seen) for k, v in value.items()}
         return value
 
-    def _node(self, node: neo4j_graph.Node) -> GraphNode:
-        labels = tuple(sorted(node.labels))
-        props = dict(node)
-        return GraphNode(node_ref(self.model, labels, props), labels, props)
+    def _node(self, node: neo4j_graph.Node, seen: dict[str, GraphNode]) -> GraphNode:
+        known = seen.get(node.element_id)
+        if known is None:
+            labels = tuple(sorted(node.labels))
+            props = dict(node)
+            known = seen[node.element_id] = GraphNode(node_ref(self.model, labels, props),
+                                                      labels, props)
+        return known
 
     def _relationship(
-        self, rel: neo4j_graph.Relationship, refs: Mapping[str, str]
+        self, rel: neo4j_graph.Relationship, refs: Mapping[str, str], seen: dict[str, GraphNode]
     ) -> GraphRelationship:
         start, end = rel.start_node, rel.end_node
         start_ref = refs.get(start.element_id) if start is not None else None
         end_ref = refs.get(end.element_id) if end is not None else None
         if start_ref is None and start is not None and start.labels:
-            start_ref = self._node(start).ref
+            start_ref = self._node(start, seen).ref
         if end_ref is None and end is not None and end.labels:
-            end_ref = self._node(end).ref
+            end_ref = self._node(end, seen).ref
         return GraphRelationship(
             str(rel.type), start_ref or "?", end_ref or "?", dict(rel)
         )
