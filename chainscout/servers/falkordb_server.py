@@ -737,11 +737,14 @@ class EmbeddedFalkorDB:
     def _wait_ready(self, proc: subprocess.Popen[bytes], *, log_offset: int | None = None) -> None:
         """Poll PING until it answers (not LOADING), or raise with the server log's reason.
 
-        ``start_timeout`` bounds a server that does not answer at all; one that answers LOADING is
-        reading its data set (about 80 s for 1M enterprises) and gets up to ``load_timeout``."""
+        ``start_timeout`` bounds a server that does not answer at all; one that answered LOADING is
+        reading its data set (about 80 s for 1M enterprises) and gets up to ``load_timeout``,
+        also while it answers nothing at all (building a large graph's indexes after the load
+        holds it for tens of seconds)."""
         started = time.monotonic()
         deadline = started + self.start_timeout
         delay = 0.002
+        loading = False
         while True:
             code = proc.poll()
             if code is not None:
@@ -749,7 +752,8 @@ class EmbeddedFalkorDB:
             state = self._probe()
             if state == "ready":
                 return
-            if state == "loading" and time.monotonic() > deadline:
+            loading = loading or state == "loading"
+            if loading and time.monotonic() > deadline:
                 deadline = min(time.monotonic() + 5.0, started + self.load_timeout)
             if time.monotonic() > deadline:
                 raise FalkorDBStartError(
