@@ -323,13 +323,14 @@ def expand_events(
     events, skipped = _events(store, event_ids, date_from, date_to, catalogue, as_of, batch_size)
     walk = _Walk(store, chosen, weights, beam, max_fanout, batch_size, workers=workers)
     hits: list[ExpansionHit] = []
+    known = _KnownFacts()
     for start in range(0, len(events), window):
         part = events[start:start + window]
         walk.bound_cache()
         reached = walk.run([e.subject for e in part], max_hops)
         contexts = [HitContext(e, catalogue[e.type], weights, max_fanout) for e in part]
         hits += _rank(store, contexts, reached, weights, per_event_limit,
-                      list(exclude_statuses), batch_size)
+                      list(exclude_statuses), batch_size, known)
         del reached
     hits.sort(key=_hit_order)
     return BatchExpansion(tuple(events), tuple(hits), skipped)
@@ -734,6 +735,23 @@ class _Facts(NamedTuple):
     products: tuple[str, ...]
 
 
+class _KnownFacts:
+    """Facts looked up so far in a batch, so later windows ask only for new candidates:
+    ``fetched`` holds every uscc asked for, ``facts`` those that are not plain prospects."""
+
+    #: Usccs remembered before the lookups start afresh (≈ 100 MB).
+    max_fetched = 1_000_000
+
+    def __init__(self) -> None:
+        self.facts: dict[str, _Facts] = {}
+        self.fetched: set[str] = set()
+
+    def bound(self) -> None:
+        if len(self.fetched) > self.max_fetched:
+            self.facts.clear()
+            self.fetched.clear()
+
+
 _PROSPECT = _Facts(None, False, ())
 _PARTS = ("event_value", "path_strength", "product_fit", "not_customer")
 
@@ -765,6 +783,7 @@ def _rank(
     k: int | None,
     excluded: list[str],
     batch_size: int,
+    known: _KnownFacts | None = None,
 ) -> list[ExpansionHit]:
     """Top k per event, exactly: candidates whose best possible score (product_fit and
     not_customer at their most) cannot reach the k-th best worst case skip the facts lookup."""
@@ -792,8 +811,9 @@ def _rank(
             threshold = heapq.nlargest(k, (b for b, _ in rows))[-1] + lo
             wanted.append({u for b, u in rows if b + hi >= threshold})
 
-    facts: dict[str, _Facts] = {}
-    fetched: set[str] = set()
+    known = known if known is not None else _KnownFacts()
+    known.bound()
+    facts, fetched = known.facts, known.fetched
     hits: list[ExpansionHit] = []
     for rounds in range(2):
         need = sorted(set().union(*wanted) - fetched) if wanted else []
