@@ -143,7 +143,13 @@ class Results:
                 pass
         self.save()
 
+    #: Added to the names of memory readings: a rerun of some sections on a reused store sees
+    #: the store cold and the client doing less, so it must not replace the full run's readings.
+    memory_suffix = ""
+
     def put(self, section: str, name: str, value: dict[str, Any]) -> None:
+        if section == "memory":
+            name += self.memory_suffix
         self.data["sections"].setdefault(section, {})[name] = value
         self.save()
         if self.on_change is not None:

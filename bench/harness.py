@@ -200,6 +200,8 @@ def run_one(args: argparse.Namespace) -> None:
 
     res = Results(size, store_name, " ".join(["python -m bench", *sys.argv[1:]]),
                   None if args.no_report else write_report)  # BENCHMARKS.md after every figure
+    if args.reuse and "loads" not in sections:
+        res.memory_suffix = f" (rerun: {', '.join(sorted(sections))})"
     data = data_dir(size)
     work = CACHE_DIR / "work" / f"{store_name}-{size}"
     if not args.reuse:
