@@ -25,7 +25,6 @@ assigned in creation order from 0, which is why the graph must start empty.
 
 from __future__ import annotations
 
-import contextlib
 import struct
 from functools import partial
 from typing import Any
@@ -49,8 +48,10 @@ _SEND_DEPTH = 2
 
 def reset_graph(store: GraphStore) -> None:
     """Drop the (empty) graph key, so ``GRAPH.BULK ... BEGIN`` can create it."""
-    with contextlib.suppress(StoreError):  # no such key yet
-        _command(store, "GRAPH.DELETE", _graph_name(store))
+    drop = getattr(store, "drop_graph", None)
+    if drop is None:  # pragma: no cover - only FalkorDBStore gets here
+        raise LoadError(None, f"the {store.name} store has no bulk insert")
+    drop()
 
 
 def _graph_name(store: GraphStore) -> str:

@@ -116,6 +116,13 @@ class FalkorDBStore:
     def close(self) -> None:
         self._client.connection.close()
 
+    def drop_graph(self) -> None:
+        """Delete the whole graph key (``GRAPH.BULK ... BEGIN`` needs it gone). Label, type and
+        property ids start afresh in the next graph, so the names cached for them go too."""
+        self._graph.schema.clear()
+        with contextlib.suppress(StoreError):  # no such key yet
+            self._command("GRAPH.DELETE", self.graph_name)
+
     # -- helpers -------------------------------------------------------------------------------
     def _run(self, command: str, cypher: str, params: Mapping[str, Any] | None,
              timeout_ms: int | None) -> list[Row]:

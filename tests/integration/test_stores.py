@@ -117,3 +117,18 @@ def test_values_of_every_kind_come_back_as_python_values(store: GraphStore) -> N
     assert row["r"].type == "LOCATED_IN" and row["r"].properties["since"] == "2020-01-01"
     assert [n.ref for n in row["both"]] == ["Enterprise:E0", "Park:P1"]
     assert row["both"][0] == row["a"] and row["same"] == ["E0", "E0"]
+
+
+@pytest.mark.falkordb
+def test_a_dropped_embedded_graph_forgets_its_cached_property_names(
+        falkordb_store: GraphStore) -> None:
+    from chainscout.graph.stores.falkordb_store import FalkorDBStore
+
+    assert isinstance(falkordb_store, FalkorDBStore)
+    falkordb_store.write("CREATE (:Scratch {a: 1, b: 2})")
+    assert falkordb_store.read("MATCH (n:Scratch) RETURN n.a AS a, n")[0]["n"].properties == {
+        "a": 1, "b": 2}
+    falkordb_store.drop_graph()  # property ids start afresh: b is now the first, c the second
+    falkordb_store.write("CREATE (:Scratch {b: 3, c: 4})")
+    [row] = falkordb_store.read("MATCH (n:Scratch) RETURN n")
+    assert row["n"].properties == {"b": 3, "c": 4}
