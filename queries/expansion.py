@@ -54,8 +54,9 @@ second level) and the ranking in Python; ``workers=2`` gains ≤ 10 % on the loa
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import heapq
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -324,14 +325,15 @@ def expand_events(
     walk = _Walk(store, chosen, weights, beam, max_fanout, batch_size, workers=workers)
     hits: list[ExpansionHit] = []
     known = _KnownFacts()
+    excluded = list(exclude_statuses)
     for start in range(0, len(events), window):
         part = events[start:start + window]
         walk.bound_cache()
         reached = walk.run([e.subject for e in part], max_hops)
         contexts = [HitContext(e, catalogue[e.type], weights, max_fanout) for e in part]
-        hits += _rank(store, contexts, reached, weights, per_event_limit,
-                      list(exclude_statuses), batch_size, known)
-        del reached
+        hits += _rank(store, contexts, reached, weights, per_event_limit, excluded, batch_size,
+                      known)
+        del reached  # before the next window's walk, not after it
     hits.sort(key=_hit_order)
     return BatchExpansion(tuple(events), tuple(hits), skipped)
 
@@ -783,10 +785,12 @@ def _rank(
     k: int | None,
     excluded: list[str],
     batch_size: int,
-    known: _KnownFacts | None = None,
+    known: _KnownFacts,
 ) -> list[ExpansionHit]:
-    """Top k per event, exactly: candidates whose best possible score (product_fit and
-    not_customer at their most) cannot reach the k-th best worst case skip the facts lookup."""
+    """Top k per event, exactly (unsorted: the caller ranks all windows together): candidates
+    whose best possible score (product_fit and not_customer at their most) cannot reach the k-th
+    best worst case skip the facts lookup; ``known`` holds the facts looked up in earlier
+    windows."""
     w_ev, w_ps, w_pf, w_nc = (weights.weight(p) for p in _PARTS)
     hi = max(0.0, w_pf) + max(0.0, w_nc) + 1e-6
     lo = min(0.0, w_pf) + min(0.0, w_nc) - 1e-6
@@ -796,13 +800,13 @@ def _rank(
 
     # (base score without facts, uscc) per event; base = event_value and path_strength parts.
     # Strengths repeat (products of a few relation weights): clamp each distinct one once.
-    clamp = _Memo(_clamp)
+    clamp = functools.cache(_clamp)
     bases: list[list[tuple[float, str]]] = []
     wanted: list[set[str]] = []
     for event, best in zip(events, reached, strict=True):
-        ev = clamp[event.value] * w_ev
+        ev = clamp(event.value) * w_ev
         subject = event.subject
-        rows = [(ev + clamp[reach.strength] * w_ps, uscc) for uscc, reach in best.items()
+        rows = [(ev + clamp(reach.strength) * w_ps, uscc) for uscc, reach in best.items()
                 if uscc != subject]
         bases.append(rows)
         if k is None or len(rows) <= k:
@@ -811,7 +815,6 @@ def _rank(
             threshold = heapq.nlargest(k, (b for b, _ in rows))[-1] + lo
             wanted.append({u for b, u in rows if b + hi >= threshold})
 
-    known = known if known is not None else _KnownFacts()
     known.bound()
     facts, fetched = known.facts, known.fetched
     hits: list[ExpansionHit] = []
@@ -862,7 +865,6 @@ def _rank(
                 fact.products, tuple(s for s in signals if s not in fact.products),
                 _steps(uscc, best), contexts[i],
             ))
-    hits.sort(key=_hit_order)
     return hits
 
 
@@ -889,18 +891,6 @@ def _total(base: float, fact: _Facts, event: TriggerEvent, catalogue: Mapping[st
     """Exactly ``Score.total`` of :func:`_explained_score` (same rounding, same order)."""
     fit_part, customer_part = _facts_parts(fact, event, catalogue, w_pf, w_nc)
     return round(base + fit_part + customer_part, 6)
-
-
-class _Memo(dict[float, float]):
-    """A function of one float, computed once per distinct argument."""
-
-    def __init__(self, fn: Callable[[float], float]) -> None:
-        super().__init__()
-        self._fn = fn
-
-    def __missing__(self, key: float) -> float:
-        value = self[key] = self._fn(key)
-        return value
 
 
 def _steps(node: str, best: Mapping[str, _Reach]) -> tuple[Step, ...]:

@@ -29,7 +29,6 @@ class ReplyDecoder:
 
     def __init__(self, graph: Any, model: GraphModel) -> None:
         self._graph = graph
-        self._schema = graph.schema
         self._model = model
 
     def rows(self, response: list[Any]) -> list[Row]:
@@ -41,7 +40,7 @@ class ReplyDecoder:
         if len(response) < 3 or not response[0]:
             return []
         names = [_column_name(col) for col in response[0]]
-        value = _Reply(self).value
+        value = _Reply(self._graph, self._model).value
         return [dict(zip(names, (value(cell) for cell in row), strict=True))
                 for row in response[1]]
 
@@ -49,10 +48,10 @@ class ReplyDecoder:
 class _Reply:
     """One reply's decoding; it remembers the nodes decoded so far, by id."""
 
-    def __init__(self, decoder: ReplyDecoder) -> None:
-        self._graph = decoder._graph
-        self._schema = decoder._schema
-        self._model = decoder._model
+    def __init__(self, graph: Any, model: GraphModel) -> None:
+        self._graph = graph
+        self._schema = graph.schema
+        self._model = model
         self._nodes: dict[int, GraphNode] = {}
 
     def value(self, cell: list[Any]) -> Any:
@@ -88,9 +87,10 @@ class _Reply:
         out: dict[str, Any] = {}
         for prop in props:
             key = prop[0]
-            name = names[key] if key < len(names) else self._schema.get_property(key)
-            if key >= len(names):
+            if key >= len(names):  # a key new since the names were fetched: fetch them again
+                self._schema.get_property(key)
                 names = self._schema.properties
+            name = names[key]
             kind, raw = prop[1], prop[2]
             if kind == _STRING:
                 out[name] = raw.decode() if isinstance(raw, bytes) else raw
