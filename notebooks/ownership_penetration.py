@@ -26,35 +26,18 @@
 # with a cross-holding that closes an ownership cycle).
 
 # %%
-import logging
-import warnings
 
-import matplotlib
 import matplotlib.pyplot as plt
 import networkx as nx
 import pandas as pd
 from IPython.display import display
 
+from chainscout.notebook_setup import open_store_with_demo, use_cjk_fonts
 from chainscout.queries import enterprises, ownership
-from chainscout.settings import get_settings
-from chainscout.stores import open_store
 
-# Chinese names need a CJK font (fonts-noto-cjk or fonts-wqy-zenhei); without one they draw as boxes.
-logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
-warnings.filterwarnings("ignore", message="Glyph .* missing")
-_fonts = {f.name for f in matplotlib.font_manager.fontManager.ttflist}
-plt.rcParams["font.sans-serif"] = [f for f in ("Noto Sans CJK SC", "WenQuanYi Zen Hei",
-                                               "Source Han Sans SC") if f in _fonts] + ["DejaVu Sans"]
+use_cjk_fonts()  # Chinese names draw as boxes without a CJK font
 
-store = open_store()
-if not store.read("MATCH (e:Enterprise) RETURN e.uscc AS uscc LIMIT 1"):
-    from chainscout.loaders.demo import generate
-    from chainscout.loaders.pipeline import LoadOptions, load_directory
-
-    demo_dir = get_settings().data_dir / "demo-input"
-    generate(demo_dir, 2000)
-    load_directory(store, demo_dir, LoadOptions(progress=False))
-print(f"store: {store.name}, data dir: {get_settings().data_dir}")
+store = open_store_with_demo()
 
 # %% [markdown]
 # ## The enterprise
