@@ -240,7 +240,7 @@ def run_plans(size: int) -> None:
 
     cfg = Neo4jLocalConfig(home=CACHE_DIR / "work" / f"neo4j-{size}" / "neo4j",
                            bolt_port=free_port(), http_port=free_port(), heap_max="1g",
-                           pagecache="1g")
+                           pagecache="1g", stop_with_parent=True)
     server = Neo4jLocal(cfg)
     server.start()
     try:
@@ -328,7 +328,7 @@ def _neo4j(res: Results, data: Path, work: Path, sections: set[str], anchors: An
 
     cfg = Neo4jLocalConfig(home=work / "neo4j", bolt_port=free_port(), http_port=free_port(),
                            heap_initial="1g", heap_max="3g", pagecache="3g",
-                           transaction_timeout="30m")
+                           transaction_timeout="30m", stop_with_parent=True)
     server = Neo4jLocal(cfg)
     loads = put("loads")
     bulk_first = "loads" in sections and args.neo4j_load == "bulk"

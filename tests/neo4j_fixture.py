@@ -41,6 +41,7 @@ def session_neo4j(
         heap_max="1g",
         pagecache="512m",
         jvm_options=("-XX:TieredStopAtLevel=1",),
+        stop_with_parent=True,
     )
     server = Neo4jLocal(config)
     try:

@@ -24,20 +24,17 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
 import fcntl
 import hashlib
 import logging
 import os
-import queue
 import signal
 import subprocess
 import sys
 import threading
 import time
 import weakref
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -46,6 +43,8 @@ from typing import Any, Literal, TypeVar
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+
+from .processes import pid_alive, popen_tied
 
 __all__ = [
     "EmbeddedFalkorDB",
@@ -69,7 +68,6 @@ LOG_NAME = "falkordb.log"
 
 # sun_path is 108 bytes including the NUL; redis refuses anything longer.
 _MAX_SOCKET_PATH = 107
-_PR_SET_PDEATHSIG = 1
 
 
 class FalkorDBError(RuntimeError):
@@ -134,75 +132,6 @@ def find_binaries() -> FalkorDBBinaries:
 
 
 # --------------------------------------------------------------------------------------------
-# Spawning: one long-lived thread forks every server, so PR_SET_PDEATHSIG is tied to the life
-# of the process rather than to whichever (possibly short-lived) thread called start().
-# --------------------------------------------------------------------------------------------
-
-
-class _SpawnerThread:
-    """Runs callables on a single daemon thread that lives as long as the process."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._pid = -1
-
-    def call(self, fn: Callable[[], T]) -> T:
-        with self._lock:
-            if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
-                self._jobs = queue.SimpleQueue()
-                self._thread = threading.Thread(
-                    target=self._run, args=(self._jobs,), name="falkordb-spawner", daemon=True
-                )
-                self._pid = os.getpid()
-                self._thread.start()
-            jobs = self._jobs
-            if threading.current_thread() is self._thread:
-                return fn()
-        fut: Future[T] = Future()
-        jobs.put((fn, fut))
-        return fut.result()
-
-    @staticmethod
-    def _run(jobs: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]]) -> None:
-        while True:
-            fn, fut = jobs.get()
-            if not fut.set_running_or_notify_cancel():
-                continue
-            try:
-                fut.set_result(fn())
-            except BaseException as exc:
-                fut.set_exception(exc)
-
-
-_spawner = _SpawnerThread()
-
-
-def _make_preexec(parent_pid: int) -> Callable[[], None] | None:
-    """Return a preexec_fn that makes the child get SIGTERM when its parent dies (Linux only).
-
-    Everything is resolved before fork: in the child only a ctypes call and getppid() run, no
-    imports or locks. The getppid() check closes the race where the parent died before prctl.
-    """
-    if not sys.platform.startswith("linux"):
-        return None
-    libc = ctypes.CDLL(None, use_errno=True)
-    prctl = libc.prctl
-    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
-    prctl.restype = ctypes.c_int
-    sigterm = int(signal.SIGTERM)
-
-    def preexec() -> None:
-        if prctl(_PR_SET_PDEATHSIG, sigterm, 0, 0, 0) != 0:
-            os._exit(126)
-        if os.getppid() != parent_pid:
-            os._exit(0)
-
-    return preexec
-
-
-# --------------------------------------------------------------------------------------------
 # Process-wide bookkeeping: stop owned servers at exit; drop ownership in forked children.
 # --------------------------------------------------------------------------------------------
 
@@ -230,22 +159,6 @@ def _conf_quote(value: str) -> str:
     if "\n" in value or "\r" in value or "\0" in value:
         raise ValueError(f"newline or NUL in a redis config value: {value!r}")
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie still "exists" for kill(0); treat it as dead.
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            state = fh.read().rsplit(b")", 1)[1].split()[0]
-        return state not in (b"Z", b"X")
-    except (OSError, IndexError):
-        return True
 
 
 def _default_threads() -> int:
@@ -611,24 +524,18 @@ class EmbeddedFalkorDB:
         self.conf_path.write_text(self.render_config(binaries), encoding="utf-8")
         log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         args = [str(binaries.redis_server), str(self.conf_path)]
-        parent_pid = os.getpid()
-
-        def popen() -> subprocess.Popen[bytes]:
-            # stdout/stderr go to the log too: errors before redis opens its logfile land there.
-            with open(self.log_path, "ab") as out:
-                return subprocess.Popen(
-                    args,
-                    cwd=self.data_dir,
-                    stdin=subprocess.DEVNULL,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    close_fds=True,
-                    start_new_session=True,  # a terminal's Ctrl-C goes to us, not the server
-                    preexec_fn=_make_preexec(parent_pid),
-                )
-
         t0 = time.monotonic()
-        proc = _spawner.call(popen)
+        # stdout/stderr go to the log too: errors before redis opens its logfile land there.
+        with open(self.log_path, "ab") as out:
+            proc = popen_tied(
+                args,
+                cwd=self.data_dir,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                close_fds=True,
+                start_new_session=True,  # a terminal's Ctrl-C goes to us, not the server
+            )
         self._proc = proc
         try:
             self._wait_ready(proc, log_offset=log_offset)
@@ -671,17 +578,17 @@ class EmbeddedFalkorDB:
             deadline = now + self.stop_timeout
             term_at = now + min(2.0, self.stop_timeout)  # it normally got SIGTERM already
             signalled = False
-            while _pid_alive(pid) and time.monotonic() < deadline:
+            while pid_alive(pid) and time.monotonic() < deadline:
                 if not signalled and time.monotonic() >= term_at:
                     with contextlib.suppress(ProcessLookupError):
                         os.kill(pid, signal.SIGTERM)
                     signalled = True
                 time.sleep(0.02)
-            if _pid_alive(pid):
+            if pid_alive(pid):
                 log.error("leftover FalkorDB pid %d did not exit; killing it", pid)
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-                while _pid_alive(pid):
+                while pid_alive(pid):
                     time.sleep(0.01)
         elif self._ping():
             # Something we cannot identify serves our socket: ask it to save and go.
@@ -694,7 +601,7 @@ class EmbeddedFalkorDB:
 
     def _is_our_server(self, pid: int) -> bool:
         """Guard against PID reuse: a live redis-server whose working dir is our data dir."""
-        if not _pid_alive(pid):
+        if not pid_alive(pid):
             return False
         try:
             cwd = Path(os.readlink(f"/proc/{pid}/cwd"))

@@ -47,6 +47,8 @@ import neo4j
 import typer
 from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
 
+from .processes import pid_alive, popen_tied
+
 __all__ = [
     "DEFAULT_APOC_VERSION",
     "DEFAULT_BROWSER_VERSION",
@@ -218,6 +220,10 @@ class Neo4jLocalConfig:
     mvn: str = field(default_factory=lambda: _env("CHAINSCOUT_MVN", "mvn"))
     jvm_options: tuple[str, ...] = ()
     extra_conf: Mapping[str, str] = field(default_factory=dict)
+    #: True: the JVM gets SIGTERM when the Python process that started it dies, even by SIGKILL
+    #: (Linux). For tests and benchmarks, whose servers must never be left behind; a server
+    #: started by ``chainscout neo4j start`` is meant to outlive the command and keeps False.
+    stop_with_parent: bool = False
 
     def __post_init__(self) -> None:
         # Normalise paths so pid-file ownership checks compare like with like.
@@ -481,22 +487,6 @@ def resolve_newest_versions(mvn: str = "mvn", line: str = "5.26") -> dict[str, s
 # process helpers
 
 
-def _pid_alive(pid: int) -> bool:
-    """True for a live, non-zombie process (a zombie still answers kill(pid, 0))."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    stat = Path(f"/proc/{pid}/stat")
-    if stat.exists():
-        with contextlib.suppress(OSError, IndexError):
-            state = stat.read_text().rsplit(")", 1)[1].split()[0]
-            return state not in {"Z", "X"}
-    return True
-
-
 def _port_open(host: str, port: int, timeout: float = 0.5) -> bool:
     with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=timeout):
         return True
@@ -543,8 +533,9 @@ class Neo4jStatus:
 class Neo4jLocal:
     """One Neo4j Community server rooted at ``config.home``; all methods are idempotent.
 
-    The JVM runs in its own session/process group, so it outlives the Python process that
-    started it; a later ``Neo4jLocal`` with the same home finds it through ``run/neo4j.pid``.
+    The JVM runs in its own session/process group, so (unless ``config.stop_with_parent``) it
+    outlives the Python process that started it; a later ``Neo4jLocal`` with the same home finds
+    it through ``run/neo4j.pid``.
     """
 
     def __init__(self, config: Neo4jLocalConfig | None = None) -> None:
@@ -718,7 +709,7 @@ class Neo4jLocal:
         child = self._own_child(pid)
         if child is not None:
             return "ours" if child.poll() is None else "exited"
-        if not _pid_alive(pid):
+        if not pid_alive(pid):
             return "exited"
         cmdline = Path(f"/proc/{pid}/cmdline")
         if not cmdline.exists():
@@ -748,7 +739,7 @@ class Neo4jLocal:
             if self._proc is not None and self._proc.pid == pid:
                 if self._proc.poll() is not None:
                     return True
-            elif not _pid_alive(pid):
+            elif not pid_alive(pid):
                 return True
             time.sleep(0.1)
         return False
@@ -861,8 +852,9 @@ class Neo4jLocal:
                 f"--config-dir={self.conf_dir}",
                 "--console-mode",
             )
+            popen = popen_tied if self.config.stop_with_parent else subprocess.Popen
             with self.console_log.open("ab") as log:
-                self._proc = subprocess.Popen(
+                self._proc = popen(
                     cmd,
                     stdin=subprocess.DEVNULL,
                     stdout=log,

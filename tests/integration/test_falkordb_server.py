@@ -28,6 +28,7 @@ from chainscout.servers.falkordb_server import (
     FalkorDBNotInstalledError,
     FalkorDBStartError,
 )
+from chainscout.servers.processes import pid_alive
 
 pytestmark = [pytest.mark.falkordb, pytest.mark.timeout(120)]
 
@@ -126,7 +127,7 @@ def test_start_query_stop_restart_keeps_data(make_db: Callable[..., EmbeddedFalk
     pid = db.pid
     db.stop()
     assert not db.is_running() and not db.is_owner
-    assert pid is not None and not fs._pid_alive(pid)
+    assert pid is not None and not pid_alive(pid)
     assert server_pids(db.data_dir) == []
 
     db.start()
@@ -236,7 +237,7 @@ def test_start_from_short_lived_thread_survives_thread_exit(
     worker.join()
     time.sleep(0.3)
     assert db.is_running()
-    assert db.pid is not None and fs._pid_alive(db.pid)
+    assert db.pid is not None and pid_alive(db.pid)
 
 
 def test_sigkill_of_owner_leaves_no_orphan(data_dir: Path) -> None:
@@ -253,10 +254,10 @@ def test_sigkill_of_owner_leaves_no_orphan(data_dir: Path) -> None:
     )
     assert child.stdout is not None
     server_pid = int(child.stdout.readline())
-    assert fs._pid_alive(server_pid)
+    assert pid_alive(server_pid)
     child.kill()
     child.wait()
-    assert wait_until(lambda: not fs._pid_alive(server_pid), timeout=10), "orphaned server"
+    assert wait_until(lambda: not pid_alive(server_pid), timeout=10), "orphaned server"
     assert server_pids(data_dir) == []
 
     # And the data the dead owner wrote is still there for the next owner.
@@ -277,7 +278,7 @@ def test_owner_exit_stops_server_cleanly(data_dir: Path) -> None:
     )
     out, _ = child.communicate(timeout=60)
     assert child.returncode == 0
-    assert not fs._pid_alive(int(out))
+    assert not pid_alive(int(out))
     log = (data_dir / fs.LOG_NAME).read_text()
     assert "User requested shutdown" in log and "ready to exit" in log
     with EmbeddedFalkorDB(data_dir, start_timeout=20, stop_timeout=10) as db:

@@ -359,7 +359,8 @@ def test_bulk_import_files_load_into_local_neo4j_and_match_an_incremental_load(
                               LoadOptions(progress=False, rejects=tmp_path / "bulk.csv"))
     assert files.summary is not None and files.summary.reconciles
     config = Neo4jLocalConfig(home=tmp_path / "neo4j", bolt_port=_free_port(),
-                              http_port=_free_port(), heap_max="1g", pagecache="256m")
+                              http_port=_free_port(), heap_max="1g", pagecache="256m",
+                              stop_with_parent=True)
     server = Neo4jLocal(config)
     try:
         server.bulk_import(files.nodes, files.relationships, extra_args=files.admin_args)

@@ -11,6 +11,10 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import subprocess
+import sys
+import textwrap
+import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import replace
@@ -25,6 +29,7 @@ from chainscout.servers.neo4j_local import (
     Neo4jLocalError,
     ensure_runtime,
 )
+from chainscout.servers.processes import pid_alive
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.timeout(900)]
 
@@ -67,6 +72,7 @@ def config(tmp_path_factory: pytest.TempPathFactory) -> Neo4jLocalConfig:
         jvm_options=("-XX:TieredStopAtLevel=1",),
         # Without this each database preallocates a 256 MiB transaction log in the temp dir.
         extra_conf={"db.tx_log.preallocate": "false"},
+        stop_with_parent=True,
     )
 
 
@@ -201,3 +207,38 @@ def test_bulk_import(server: Neo4jLocal, tmp_path: Path) -> None:
     assert _scalar(server, "MATCH (:Company {name: 'Acme'})-[:LOCATED_IN]->(p:Park) RETURN p.name") == (
         "Zhangjiang"
     )
+
+
+def test_server_tied_to_its_starter_stops_when_the_starter_is_killed(
+    config: Neo4jLocalConfig, tmp_path: Path
+) -> None:
+    """A test or benchmark run that is SIGKILLed must not leave a JVM behind."""
+    tied = replace(config, home=tmp_path / "tied", bolt_port=_free_port(), http_port=_free_port(),
+                   stop_with_parent=True)
+    code = textwrap.dedent(f"""
+        import time
+        from pathlib import Path
+        from chainscout.servers.neo4j_local import Neo4jLocal, Neo4jLocalConfig
+        cfg = Neo4jLocalConfig(home=Path({str(tied.home)!r}), cache_dir=Path({str(tied.cache_dir)!r}),
+                               bolt_port={tied.bolt_port}, http_port={tied.http_port},
+                               password={tied.password!r}, heap_initial="256m", heap_max="512m",
+                               pagecache="64m", jvm_options=("-XX:TieredStopAtLevel=1",),
+                               extra_conf={{"db.tx_log.preallocate": "false"}},
+                               stop_with_parent=True)
+        print(Neo4jLocal(cfg).start(timeout=300).pid, flush=True)
+        time.sleep(600)
+    """)
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                             env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2])))
+    try:
+        assert child.stdout is not None
+        jvm = int(child.stdout.readline())
+        assert pid_alive(jvm)
+    finally:
+        child.kill()
+        child.wait()
+    deadline = time.monotonic() + 120
+    while pid_alive(jvm) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not pid_alive(jvm), "the JVM outlived the process that started it"
+    assert "Stopped." in (tied.home / "logs" / "console.log").read_text()

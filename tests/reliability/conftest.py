@@ -63,6 +63,7 @@ def own_neo4j(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OwnNeo4j]:
         heap_max="1g",
         pagecache="512m",
         jvm_options=("-XX:TieredStopAtLevel=1",),
+        stop_with_parent=True,
     )
     server = Neo4jLocal(config)
     try:
