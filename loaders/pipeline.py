@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -52,6 +52,7 @@ from .validate import (
     ReferenceData,
     ValidChunk,
 )
+from .worker import OrderedWorker
 
 REFERENCE_SOURCE = "reference"
 WRITE_RETRIES = 4
@@ -214,63 +215,29 @@ class StoreSink:
         self.batch_size = batch_size
         literal = store.name == "falkordb" and literal_params_supported()
         self.encoder = RowEncoder(model, literal=literal)
-        self.error: BaseException | None = None
-        self._queue: queue.Queue[tuple[str, Any] | None] = queue.Queue(maxsize=_QUEUE_DEPTH)
-        self._thread = threading.Thread(target=self._run, name="chainscout-load-writer",
-                                        daemon=True)
-        self._thread.start()
+        self._writer = OrderedWorker("chainscout-load-writer", _QUEUE_DEPTH)
 
     def put(self, rows: TargetRows, *, snapshot: str, source: str) -> None:
         encoded = self.encoder.encode(rows, snapshot=snapshot, source=source)
         for params, count in encoded.batches(self.batch_size):
-            self._put(("write", (encoded.name, encoded.cypher, params, count)))
+            self._writer.submit(partial(self._write, encoded.name, encoded.cypher, params, count))
 
     def mark(self, key: str, chunks: int) -> None:
-        self._put(("mark", (key, chunks)))
-
-    def _put(self, job: tuple[str, Any]) -> None:
-        while True:
-            if self.error is not None:
-                raise self.error
-            try:
-                self._queue.put(job, timeout=0.5)
-                return
-            except queue.Full:
-                continue
+        """Record progress once every batch queued before has been written."""
+        self._writer.submit(partial(self._save_checkpoint, key, chunks))
 
     def close(self) -> None:
         """Wait for every queued write; re-raise the first failure."""
-        while self._thread.is_alive():
-            try:
-                self._queue.put(None, timeout=0.5)
-                break
-            except queue.Full:
-                continue
-        self._thread.join()
-        if self.error is not None:
-            raise self.error
+        self._writer.close()
 
     def abort(self) -> None:
+        """Finish the queued writes (idempotent upserts, so a resumed load may repeat them)."""
         with contextlib.suppress(BaseException):  # the first error is the one to report
-            self.close()
+            self._writer.close()
 
-    def _run(self) -> None:
-        while True:
-            job = self._queue.get()
-            if job is None:
-                return
-            if self.error is not None:
-                continue  # drain after a failure
-            try:
-                kind, payload = job
-                if kind == "write":
-                    self._write(*payload)
-                elif self.checkpoint is not None:
-                    key, chunks = payload
-                    self.checkpoint.save(key, chunks, {k: v.as_dict()
-                                                       for k, v in self.targets.items()})
-            except BaseException as exc:
-                self.error = exc
+    def _save_checkpoint(self, key: str, chunks: int) -> None:
+        if self.checkpoint is not None:
+            self.checkpoint.save(key, chunks, {k: v.as_dict() for k, v in self.targets.items()})
 
     def _write(self, name: str, cypher: str, rows: Any, count: int) -> None:
         result = write_with_retries(self.store, cypher, {"rows": rows})

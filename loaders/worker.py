@@ -1,9 +1,9 @@
 """One thread that runs jobs in order while the loading thread goes on.
 
-The sinks hand their slow, GIL-releasing steps to it: a ``GRAPH.BULK`` command waits on the
-server's socket, pyarrow's CSV writer formats and writes a table in C++. Batches stay in order and
-at most ``depth`` wait, so memory stays bounded and the loader is only held up when the thread
-falls behind.
+The sinks hand their slow, GIL-releasing steps to it: a store write or a ``GRAPH.BULK`` command
+waits on the server's socket, pyarrow's CSV writer formats and writes a table in C++. Batches stay
+in order and at most ``depth`` wait, so memory stays bounded and the loader is only held up when
+the thread falls behind.
 """
 
 from __future__ import annotations
