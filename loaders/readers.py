@@ -213,10 +213,10 @@ def _line_of(path: Path, byte_offset: int) -> int:
         return fh.read(byte_offset).count(b"\n") + 1
 
 
-# -- CSV -------------------------------------------------------------------------------------------
+class _FileSource:
+    """What the three file formats share: the file, its record kind and the ChunkSource fields
+    that ``check`` fills in."""
 
-
-class CsvSource:
     def __init__(self, file: InputFile, spec: RecordKind) -> None:
         self.file = file
         self.display = file.display
@@ -225,6 +225,14 @@ class CsvSource:
         self.options = file.options
         self.estimated_rows: int | None = None
         self.ignored_columns: list[str] = []
+
+
+# -- CSV -------------------------------------------------------------------------------------------
+
+
+class CsvSource(_FileSource):
+    def __init__(self, file: InputFile, spec: RecordKind) -> None:
+        super().__init__(file, spec)
         self._used: dict[str, str] = {}
         self._header: list[str] = []
 
@@ -302,15 +310,9 @@ def _arrow_message(exc: Exception) -> str:
 # -- Parquet ---------------------------------------------------------------------------------------
 
 
-class ParquetSource:
+class ParquetSource(_FileSource):
     def __init__(self, file: InputFile, spec: RecordKind) -> None:
-        self.file = file
-        self.display = file.display
-        self.kind = spec.name
-        self.spec = spec
-        self.options = file.options
-        self.estimated_rows: int | None = None
-        self.ignored_columns: list[str] = []
+        super().__init__(file, spec)
         self._used: dict[str, str] = {}
         self._pf: pq.ParquetFile | None = None
 
@@ -371,15 +373,9 @@ def _to_text(arr: pa.Array) -> pa.Array:
 # -- JSON Lines ------------------------------------------------------------------------------------
 
 
-class JsonlSource:
+class JsonlSource(_FileSource):
     def __init__(self, file: InputFile, spec: RecordKind) -> None:
-        self.file = file
-        self.display = file.display
-        self.kind = spec.name
-        self.spec = spec
-        self.options = file.options
-        self.estimated_rows: int | None = None
-        self.ignored_columns: list[str] = []
+        super().__init__(file, spec)
         self._renames: dict[str, str] = {}
 
     def check(self) -> None:
