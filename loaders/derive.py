@@ -29,8 +29,15 @@ from chainscout.queries.catalog import NamedQuery, parse_query
 #: The steps in order: set before unset, so a node is never briefly without its value.
 STEPS = ("customer_set", "customer_unset", "segments_set", "segments_unset")
 
-#: Nodes written per statement (and per transaction).
+#: Nodes written per statement (and per transaction) on Neo4j, whose transaction state lives on
+#: the server's heap.
 BATCH = 50_000
+
+#: Batch sizes per store. Every run of a step scans all the links it derives from, so small
+#: batches make a from-scratch pass quadratic: at 1M enterprises about ten full scans per step.
+#: FalkorDB keeps no transaction state worth bounding and applies a query's writes together at
+#: its end, so it derives in one run per step.
+STORE_BATCH = {"falkordb": 1_000_000_000}
 
 #: A step that still changes a full batch after this many runs is not converging: stop it.
 _MAX_RUNS = 10_000
@@ -74,16 +81,19 @@ def _missing(store: GraphStore) -> bool:
     return bool(rows and rows[0]["missing"])
 
 
-def derive(store: GraphStore | None, *, dry_run: bool = False, batch: int = BATCH,
+def derive(store: GraphStore | None, *, dry_run: bool = False, batch: int | None = None,
            targets: Mapping[str, Any] | None = None) -> DeriveSummary | None:
     """Bring every derived property up to date; ``None`` when there is no store or a dry run.
 
+    ``batch`` defaults to the store's entry in :data:`STORE_BATCH`, else :data:`BATCH`.
     ``targets`` (a load's per-target stats with ``created``/``updated``/``deleted``) skips the pass
     when none of :data:`DEPENDS_ON` changed and no derived property is missing; without it the pass
     always runs.
     """
     if store is None or dry_run:
         return None
+    if batch is None:
+        batch = STORE_BATCH.get(store.name, BATCH)
     if batch < 1:
         raise ValueError("batch must be at least 1")
     if targets is not None and not _touched(targets) and not _missing(store):
