@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -302,6 +303,43 @@ def test_bulk_build_of_an_empty_graph_equals_the_upserts(
     finally:
         for store in (bulk, upsert):
             store._graph.delete()
+
+
+def test_bulk_build_pauses_aof_rewrites_and_restores_the_rule(
+        falkordb_server: Any, demo_dir: Path, tmp_path: Path) -> None:
+    """Each batch lands in the append-only file; rewriting it at every 25 % of growth would dump
+    the growing graph over and over during the build."""
+    from chainscout.graph.stores.falkordb_store import FalkorDBStore
+
+    rule = "auto-aof-rewrite-percentage"
+
+    class Watched(FalkorDBStore):
+        seen: ClassVar[list[str]] = []
+
+        def _command(self, *args: str) -> Any:
+            if args[0] == "GRAPH.BULK":
+                self.seen.append(str(super()._command("CONFIG", "GET", rule)[1]))
+            return super()._command(*args)
+
+    store = Watched(falkordb_server.connect(), "bulk_aof")
+    before = store._command("CONFIG", "GET", rule)[1]
+    try:
+        built = load(store, demo_dir, tmp_path)
+        assert built.reconciles and len(Watched.seen) > 1
+        assert set(Watched.seen) == {"0"}
+        assert store._command("CONFIG", "GET", rule)[1] == before != "0"
+
+        Watched.seen.clear()
+        failing = Watched(falkordb_server.connect(), "bulk_aof_failing")
+        crashing = CrashingStore(failing, fail_after=3)
+        with pytest.raises(RuntimeError, match="simulated crash"):
+            load(crashing, demo_dir, tmp_path)
+        assert Watched.seen and set(Watched.seen) == {"0"}
+        assert store._command("CONFIG", "GET", rule)[1] == before
+    finally:
+        store._graph.delete()
+        with contextlib.suppress(Exception):
+            failing._graph.delete()
 
 
 def _dump(store: GraphStore) -> tuple[list[Any], list[Any]]:
