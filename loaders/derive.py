@@ -28,6 +28,8 @@ from chainscout.queries.catalog import NamedQuery, parse_query
 
 #: The steps in order: set before unset, so a node is never briefly without its value.
 STEPS = ("customer_set", "customer_unset", "segments_set", "segments_unset")
+#: The steps that can change anything on a graph built from empty (nothing there is stale).
+SET_STEPS = tuple(step for step in STEPS if step.endswith("_set"))
 
 #: Nodes written per statement (and per transaction) on Neo4j, whose transaction state lives on
 #: the server's heap.
@@ -82,13 +84,14 @@ def _missing(store: GraphStore) -> bool:
 
 
 def derive(store: GraphStore | None, *, dry_run: bool = False, batch: int | None = None,
-           targets: Mapping[str, Any] | None = None) -> DeriveSummary | None:
+           targets: Mapping[str, Any] | None = None, fresh: bool = False) -> DeriveSummary | None:
     """Bring every derived property up to date; ``None`` when there is no store or a dry run.
 
     ``batch`` defaults to the store's entry in :data:`STORE_BATCH`, else :data:`BATCH`.
     ``targets`` (a load's per-target stats with ``created``/``updated``/``deleted``) skips the pass
     when none of :data:`DEPENDS_ON` changed and no derived property is missing; without it the pass
-    always runs.
+    always runs. ``fresh``: the load started from an empty graph, so no value can be stale and
+    the unset steps (a scan of every enterprise each) are left out.
     """
     if store is None or dry_run:
         return None
@@ -99,8 +102,8 @@ def derive(store: GraphStore | None, *, dry_run: bool = False, batch: int | None
     if targets is not None and not _touched(targets) and not _missing(store):
         return DeriveSummary(dict.fromkeys(STEPS, 0), skipped=True)
     started = time.perf_counter()
-    summary = DeriveSummary()
-    for step in STEPS:
+    summary = DeriveSummary(dict.fromkeys(STEPS, 0))
+    for step in SET_STEPS if fresh else STEPS:
         query = _query(step)
         total = 0
         for _ in range(_MAX_RUNS):

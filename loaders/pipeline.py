@@ -418,7 +418,8 @@ def load_directory(store: GraphStore | None, directory: Path,
         kinds = [k for k in KIND_ORDER if plan.sources[k]]
         _prune(store, model, kinds, summary.source, summary.snapshot, summary.targets,
                options.reference)
-    derive(store, dry_run=options.dry_run, targets=summary.targets)  # loaders/derive.py
+    # loaders/derive.py; a graph that was empty before this load holds nothing stale
+    derive(store, dry_run=options.dry_run, targets=summary.targets, fresh=empty)
     return summary
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from chainscout.loaders.derive import BATCH, STEPS, derive
+from chainscout.loaders.derive import BATCH, SET_STEPS, STEPS, derive
 
 
 class CountingStore:
@@ -52,3 +52,12 @@ def test_an_explicit_batch_wins(name: str) -> None:
     store = CountingStore(name, changed=5)
     derive(store, batch=2)  # type: ignore[arg-type]
     assert store.batches[:4] == [2, 2, 2, 2]
+
+
+def test_a_graph_built_from_empty_runs_only_the_set_steps() -> None:
+    store = CountingStore("falkordb", changed=10)
+    summary = derive(store, fresh=True)  # type: ignore[arg-type]
+    assert summary is not None
+    assert len(store.batches) == len(SET_STEPS) < len(STEPS)
+    assert set(summary.changed) == set(STEPS)  # the steps left out report 0
+    assert summary.changes == 10
