@@ -621,7 +621,11 @@ class EmbeddedFalkorDB:
         return self._probe(timeout) == "ready"
 
     def _probe(self, timeout: float = 2.0) -> Literal["ready", "loading", "down"]:
-        """One PING: answered, answered ``LOADING`` (still reading its data set), or nothing."""
+        """One PING: answered, answered ``LOADING`` (still reading its data set), or nothing.
+
+        ``BUSY`` (FalkorDB preparing to fork for an AOF rewrite or snapshot) is an answer: the
+        server is alive, and the store waits for it to take commands again.
+        """
         if not self.socket_path.exists():
             return "down"
         client = redis.Redis(
@@ -635,6 +639,8 @@ class EmbeddedFalkorDB:
             return "ready" if client.ping() else "down"
         except redis.BusyLoadingError:
             return "loading"
+        except redis.ResponseError as exc:
+            return "ready" if str(exc).startswith("BUSY") else "down"
         except redis.RedisError:
             return "down"
         finally:

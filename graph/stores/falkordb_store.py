@@ -24,6 +24,11 @@ from .falkordb_reply import ReplyDecoder
 
 _WRITE_RETRIES = 3
 
+#: How long a command waits, at most, while the server answers ``BUSY``. FalkorDB answers that to
+#: every command while it prepares to fork (an AOF rewrite or snapshot of a large graph: seconds
+#: after a 1M bulk build). A refused command did not run, so sending it again is always safe.
+BUSY_WAIT_S = 60.0
+
 
 class Supervisor(Protocol):
     """The part of the embedded server process the store needs: restart it when it died."""
@@ -130,7 +135,26 @@ class FalkorDBStore:
         args: list[Any] = [command, self.graph_name, query, "--compact"]
         if timeout_ms is not None:
             args += ["timeout", timeout_ms]
-        return self._decoder.rows(self._client.connection.execute_command(*args))
+        busy_wait = BUSY_WAIT_S if timeout_ms is None else min(BUSY_WAIT_S, timeout_ms / 1000)
+        return self._decoder.rows(self._execute(args, busy_wait))
+
+    def _execute(self, args: list[Any], busy_wait: float = BUSY_WAIT_S) -> Any:
+        """One command; while the server answers ``BUSY`` (it did not run the command), the
+        same command again after a growing pause, for up to ``busy_wait`` seconds."""
+        deadline: float | None = None
+        pause = 0.02
+        while True:
+            try:
+                return self._client.connection.execute_command(*args)
+            except redis.ResponseError as exc:
+                if not str(exc).startswith("BUSY"):
+                    raise
+                now = time.monotonic()
+                deadline = now + busy_wait if deadline is None else deadline
+                if now >= deadline:
+                    raise
+                time.sleep(min(pause, deadline - now))
+                pause = min(pause * 2, 1.0)
 
     def _revive(self, cause: Exception) -> None:
         """Have the supervisor restart a dead server; its own failures (restart limit reached,
@@ -145,7 +169,7 @@ class FalkorDBStore:
 
     def _command(self, *args: str) -> Any:
         try:
-            return self._client.connection.execute_command(*args)
+            return self._execute(list(args))
         except Exception as exc:
             raise self._mapped(exc) from exc
 
@@ -201,6 +225,9 @@ class FalkorDBStore:
             return exc
         if isinstance(exc, redis.ConnectionError | redis.TimeoutError | ConnectionError):
             return StoreUnavailable(f"the embedded FalkorDB store is not reachable: {message}")
+        if message.startswith("BUSY"):
+            return StoreUnavailable(f"the embedded FalkorDB store stayed busy for {BUSY_WAIT_S:g} "
+                                    f"s ({message}); try again shortly")
         if "read-only" in message or "RO_QUERY" in message:
             return ReadOnlyViolation(f"write refused in read-only mode: {message}")
         if "timed out" in message.lower() or "timeout" in message.lower():

@@ -227,6 +227,26 @@ def test_monitor_leaves_a_busy_server_alone(make_db: Callable[..., EmbeddedFalko
     assert count(db) == 1_000_000
 
 
+def test_monitor_counts_a_busy_answer_as_alive(
+    make_db: Callable[..., EmbeddedFalkorDB], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # While FalkorDB prepares to fork (an AOF rewrite of a large graph) it answers every command,
+    # PING included, with BUSY: that is a server at work, not one to kill.
+    import redis
+
+    db = make_db(monitor=True, monitor_interval=0.05, hang_timeout=1.0)
+    db.start()
+    pid = db.pid
+
+    def busy(self: redis.Redis) -> bool:
+        raise redis.ResponseError("BUSY preparing to fork")
+
+    monkeypatch.setattr(redis.Redis, "ping", busy)
+    assert db._probe() == "ready"
+    time.sleep(2.5)  # more than the hang timeout, with the monitor probing every 50 ms
+    assert db.hangs_killed == 0 and db.pid == pid
+
+
 def test_start_from_short_lived_thread_survives_thread_exit(
     make_db: Callable[..., EmbeddedFalkorDB],
 ) -> None:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+import redis
 
 from chainscout.graph.model import graph_model
-from chainscout.graph.stores.base import GraphPath, GraphStore, ReadOnlyViolation
+from chainscout.graph.stores import falkordb_store as falkordb_store_module
+from chainscout.graph.stores.base import GraphPath, GraphStore, ReadOnlyViolation, StoreUnavailable
+from chainscout.graph.stores.falkordb_store import FalkorDBStore
 from chainscout.graph.upsert import node_row, node_upsert, relationship_row, relationship_upsert
 
 MODEL = graph_model()
@@ -132,3 +137,43 @@ def test_a_dropped_embedded_graph_forgets_its_cached_property_names(
     falkordb_store.write("CREATE (:Scratch {b: 3, c: 4})")
     [row] = falkordb_store.read("MATCH (n:Scratch) RETURN n")
     assert row["n"].properties == {"b": 3, "c": 4}
+
+
+def _refuse_busy(monkeypatch: pytest.MonkeyPatch, store: FalkorDBStore, times: int) -> list[str]:
+    """The store's connection answers ``BUSY`` (as FalkorDB does while preparing to fork) to the
+    next ``times`` commands; returns the commands refused."""
+    conn = store._client.connection
+    real = conn.execute_command
+    refused: list[str] = []
+
+    def busy_then_real(*args: Any, **kwargs: Any) -> Any:
+        if len(refused) < times:
+            refused.append(str(args[0]))
+            raise redis.ResponseError("BUSY preparing to fork")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(conn, "execute_command", busy_then_real)
+    return refused
+
+
+@pytest.mark.falkordb
+def test_a_busy_embedded_server_is_waited_for(
+        falkordb_store: FalkorDBStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A command refused with BUSY did not run: reads, writes and module commands send it again."""
+    refused = _refuse_busy(monkeypatch, falkordb_store, 3)
+    assert falkordb_store.write("CREATE (:Probe {k: 1}) RETURN 1 AS ok") == [{"ok": 1}]
+    assert refused == ["GRAPH.QUERY"] * 3
+    refused = _refuse_busy(monkeypatch, falkordb_store, 2)
+    assert falkordb_store.read("MATCH (p:Probe) RETURN count(p) AS n") == [{"n": 1}]
+    refused = _refuse_busy(monkeypatch, falkordb_store, 2)
+    assert falkordb_store._command("GRAPH.LIST")
+    assert len(refused) == 2
+
+
+@pytest.mark.falkordb
+def test_a_server_busy_for_too_long_is_unavailable(
+        falkordb_store: FalkorDBStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(falkordb_store_module, "BUSY_WAIT_S", 0.2)
+    _refuse_busy(monkeypatch, falkordb_store, 10**6)
+    with pytest.raises(StoreUnavailable, match="busy"):
+        falkordb_store.read("RETURN 1 AS one")
