@@ -44,8 +44,6 @@ from .worker import OrderedWorker
 _NULL, _BOOL, _DOUBLE, _STRING, _LONG, _ARRAY = 0, 1, 2, 3, 4, 5
 #: Encoded batches waiting for the server at most (each a few MB).
 _SEND_DEPTH = 2
-#: The server setting that starts an AOF rewrite once the file grew by this many percent.
-_AOF_REWRITE_RULE = "auto-aof-rewrite-percentage"
 
 
 def reset_graph(store: GraphStore) -> None:
@@ -71,15 +69,6 @@ def _command(store: GraphStore, *args: Any) -> Any:
     return command(*args)
 
 
-def _config_value(reply: Any) -> str | None:
-    """The value in a ``CONFIG GET`` reply (a flat [name, value] list or a map)."""
-    values = list(reply.values()) if isinstance(reply, dict) else list(reply or [])[1::2]
-    if not values:
-        return None
-    value = values[0]
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
 class FalkorBulkSink:
     """Writes every row with ``GRAPH.BULK`` into a graph that starts empty."""
 
@@ -101,7 +90,6 @@ class FalkorBulkSink:
         # The server inserts batch n while this thread checks and encodes batch n+1. (Encoding
         # on a thread of its own as well measured no faster: hashing holds the GIL.)
         self._sender = OrderedWorker("chainscout-bulk-sender", _SEND_DEPTH)
-        self._aof_rule: str | None = None  # the rewrite rule to restore after the build
 
     # -- Sink ----------------------------------------------------------------------------------
     def put(self, rows: TargetRows, *, snapshot: str, source: str) -> None:
@@ -116,44 +104,14 @@ class FalkorBulkSink:
         return None  # a half-built graph is not empty: a rerun upserts everything instead
 
     def close(self) -> None:
-        try:
-            deferred, self._deferred = self._deferred, []
-            for rows, snapshot, source in deferred:
-                self._edges(rows, snapshot, source, final=True)
-            self._sender.close()
-        finally:
-            self._resume_aof_rewrites()
+        deferred, self._deferred = self._deferred, []
+        for rows, snapshot, source in deferred:
+            self._edges(rows, snapshot, source, final=True)
+        self._sender.close()
 
     def abort(self) -> None:
         self._deferred.clear()
-        try:
-            self._sender.abort()
-        finally:
-            self._resume_aof_rewrites()
-
-    # -- the append-only file ------------------------------------------------------------------
-    def _pause_aof_rewrites(self) -> None:
-        """Stop the server rewriting its append-only file while the build runs.
-
-        Every ``GRAPH.BULK`` batch lands in the AOF, so with the embedded store's rewrite rule
-        (at 25 % growth) the server would fork and dump the whole, growing graph again and again:
-        21 rewrites of about 150 CPU-s during a 1M build, on the core the loader needs. One
-        rewrite after the build (the rule, restored, starts it) keeps the file as compact.
-        A server that refuses ``CONFIG`` (not ours) is left as it is.
-        """
-        try:
-            reply = _command(self.store, "CONFIG", "GET", _AOF_REWRITE_RULE)
-            before = _config_value(reply)
-            if before is not None:
-                _command(self.store, "CONFIG", "SET", _AOF_REWRITE_RULE, "0")
-                self._aof_rule = before
-        except StoreError:
-            self._aof_rule = None
-
-    def _resume_aof_rewrites(self) -> None:
-        rule, self._aof_rule = self._aof_rule, None
-        if rule is not None:
-            _command(self.store, "CONFIG", "SET", _AOF_REWRITE_RULE, rule)
+        self._sender.abort()
 
     # -- nodes and edges -----------------------------------------------------------------------
     def _nodes(self, rows: TargetRows, snapshot: str, source: str) -> None:
@@ -211,7 +169,6 @@ class FalkorBulkSink:
             # The server inserts this batch while the next one is encoded (in order, one at a time).
             self._sender.submit(partial(self._command, args, stats, count))
             return
-        self._pause_aof_rewrites()
         self._command(["BEGIN", *args], stats, count)
         if self.apply_schema:
             # Indexes and constraints now, while the graph is tiny: the bulk inserts that follow

@@ -413,13 +413,16 @@ def load_directory(store: GraphStore | None, directory: Path,
             store.apply_schema()
         return StoreSink(store, model, targets, checkpoint, options.batch_size)
 
-    summary, plan = run_load(directory, options, make_sink, model=model, store=store)
-    if options.prune and store is not None and not options.dry_run:
-        kinds = [k for k in KIND_ORDER if plan.sources[k]]
-        _prune(store, model, kinds, summary.source, summary.snapshot, summary.targets,
-               options.reference)
-    # loaders/derive.py; a graph that was empty before this load holds nothing stale
-    derive(store, dry_run=options.dry_run, targets=summary.targets, fresh=empty)
+    # The embedded store rewrites its AOF after the load, not during it (FalkorDBStore).
+    pause = getattr(store, "aof_rewrites_paused", None)
+    with pause() if pause is not None and not options.dry_run else contextlib.nullcontext():
+        summary, plan = run_load(directory, options, make_sink, model=model, store=store)
+        if options.prune and store is not None and not options.dry_run:
+            kinds = [k for k in KIND_ORDER if plan.sources[k]]
+            _prune(store, model, kinds, summary.source, summary.snapshot, summary.targets,
+                   options.reference)
+        # loaders/derive.py; a graph that was empty before this load holds nothing stale
+        derive(store, dry_run=options.dry_run, targets=summary.targets, fresh=empty)
     return summary
 
 

@@ -305,41 +305,53 @@ def test_bulk_build_of_an_empty_graph_equals_the_upserts(
             store._graph.delete()
 
 
-def test_bulk_build_pauses_aof_rewrites_and_restores_the_rule(
+def test_loads_pause_aof_rewrites_and_restore_the_rule(
         falkordb_server: Any, demo_dir: Path, tmp_path: Path) -> None:
-    """Each batch lands in the append-only file; rewriting it at every 25 % of growth would dump
-    the growing graph over and over during the build."""
+    """Every write lands in the append-only file; rewriting it at every 25 % of growth would dump
+    the growing graph over and over during a load, and a rewrite that starts while a long
+    statement runs can abort the server. Bulk builds, upserts and the derive all run paused."""
     from chainscout.graph.stores.falkordb_store import FalkorDBStore
 
     rule = "auto-aof-rewrite-percentage"
 
     class Watched(FalkorDBStore):
-        seen: ClassVar[list[str]] = []
+        seen: ClassVar[dict[str, set[str]]] = {}
 
-        def _command(self, *args: str) -> Any:
-            if args[0] == "GRAPH.BULK":
-                self.seen.append(str(super()._command("CONFIG", "GET", rule)[1]))
-            return super()._command(*args)
+        def _execute(self, args: list[Any], busy_wait: float = 60.0) -> Any:
+            if args[0] in ("GRAPH.BULK", "GRAPH.QUERY"):
+                value = str(super()._execute(["CONFIG", "GET", rule])[1])
+                self.seen.setdefault(str(args[0]), set()).add(value)
+            return super()._execute(args, busy_wait)
 
-    store = Watched(falkordb_server.connect(), "bulk_aof")
-    before = store._command("CONFIG", "GET", rule)[1]
+    def current() -> str:
+        return str(falkordb_server.redis_client().config_get(rule)[rule])
+
+    before = current()
+    assert before != "0"
+    stores = [Watched(falkordb_server.connect(), name)
+              for name in ("aof_bulk", "aof_upsert", "aof_failing")]
     try:
-        built = load(store, demo_dir, tmp_path)
-        assert built.reconciles and len(Watched.seen) > 1
-        assert set(Watched.seen) == {"0"}
-        assert store._command("CONFIG", "GET", rule)[1] == before != "0"
+        Watched.seen.clear()
+        built = load(stores[0], demo_dir, tmp_path)
+        assert built.reconciles
+        assert Watched.seen == {"GRAPH.BULK": {"0"}, "GRAPH.QUERY": {"0"}}  # derive included
+        assert current() == before
 
         Watched.seen.clear()
-        failing = Watched(falkordb_server.connect(), "bulk_aof_failing")
-        crashing = CrashingStore(failing, fail_after=3)
+        upserted = load(stores[1], demo_dir, tmp_path, bulk_when_empty=False)
+        assert upserted.reconciles and Watched.seen == {"GRAPH.QUERY": {"0"}}
+        assert current() == before
+
+        Watched.seen.clear()
+        crashing = CrashingStore(stores[2], fail_after=3)
         with pytest.raises(RuntimeError, match="simulated crash"):
             load(crashing, demo_dir, tmp_path)
-        assert Watched.seen and set(Watched.seen) == {"0"}
-        assert store._command("CONFIG", "GET", rule)[1] == before
+        assert Watched.seen["GRAPH.BULK"] == {"0"}
+        assert current() == before
     finally:
-        store._graph.delete()
-        with contextlib.suppress(Exception):
-            failing._graph.delete()
+        for store in stores:
+            with contextlib.suppress(Exception):
+                store._graph.delete()
 
 
 def _dump(store: GraphStore) -> tuple[list[Any], list[Any]]:
