@@ -413,8 +413,8 @@ def load_directory(store: GraphStore | None, directory: Path,
             store.apply_schema()
         return StoreSink(store, model, targets, checkpoint, options.batch_size)
 
-    # The embedded store rewrites its AOF after the load, not during it (FalkorDBStore).
-    pause = getattr(store, "aof_rewrites_paused", None)
+    # The embedded store forks for its background saves after the load, not during it.
+    pause = getattr(store, "background_saves_paused", None)
     with pause() if pause is not None and not options.dry_run else contextlib.nullcontext():
         summary, plan = run_load(directory, options, make_sink, model=model, store=store)
         if options.prune and store is not None and not options.dry_run:

@@ -29,8 +29,17 @@ _WRITE_RETRIES = 3
 #: after a 1M bulk build). A refused command did not run, so sending it again is always safe.
 BUSY_WAIT_S = 60.0
 
-#: The server setting that starts an AOF rewrite once the file grew by this many percent.
-_AOF_REWRITE_RULE = "auto-aof-rewrite-percentage"
+#: The server settings that fork a background save (an AOF rewrite once the file grew by this
+#: many percent, RDB snapshots after so many changes), and their values that turn them off.
+_FORK_RULES = {"auto-aof-rewrite-percentage": "0", "save": ""}
+
+
+def _config_value(reply: Any) -> str | None:
+    """The value in a ``CONFIG GET`` reply (a flat [name, value] list or a map)."""
+    values = list(reply.values()) if isinstance(reply, dict) else list(reply or [])[1::2]
+    if not values:
+        return None
+    return values[0].decode() if isinstance(values[0], bytes) else str(values[0])
 
 
 class Supervisor(Protocol):
@@ -125,29 +134,29 @@ class FalkorDBStore:
         self._client.connection.close()
 
     @contextlib.contextmanager
-    def aof_rewrites_paused(self) -> Iterator[None]:
-        """Keep the server from rewriting its append-only file while a load runs; the rule comes
-        back at the end, and one rewrite follows while nothing is writing.
+    def background_saves_paused(self) -> Iterator[None]:
+        """Keep the server from forking for AOF rewrites and RDB snapshots while a load runs; the
+        rules come back at the end, and one rewrite follows while nothing is writing.
 
         Every write lands in the AOF, so a load of a large graph would otherwise fork and dump the
         growing graph again and again (21 times, ≈ 150 CPU-s, during a 1M bulk build). It also
-        keeps a rewrite from starting while one of the load's long statements runs: at 1M that
+        keeps a fork from starting while one of the load's long statements runs: at 1M that
         aborted the server (FalkorDB's fork preparation yields inside Redis 8.2's cron, and a
         ``whileBlockedCron`` assertion fails). A server that refuses ``CONFIG`` (not ours) is
         left as it is.
         """
-        rule: str | None = None
+        restore: dict[str, str] = {}
         with contextlib.suppress(StoreError):
-            reply = self._command("CONFIG", "GET", _AOF_REWRITE_RULE)
-            values = list(reply.values()) if isinstance(reply, dict) else list(reply or [])[1::2]
-            if values and str(values[0]) != "0":
-                self._command("CONFIG", "SET", _AOF_REWRITE_RULE, "0")
-                rule = str(values[0])
+            for name, paused in _FORK_RULES.items():
+                value = _config_value(self._command("CONFIG", "GET", name))
+                if value is not None and value != paused:
+                    self._command("CONFIG", "SET", name, paused)
+                    restore[name] = value
         try:
             yield
         finally:
-            if rule is not None:
-                self._command("CONFIG", "SET", _AOF_REWRITE_RULE, rule)
+            for name, value in restore.items():
+                self._command("CONFIG", "SET", name, value)
 
     def drop_graph(self) -> None:
         """Delete the whole graph key (``GRAPH.BULK ... BEGIN`` needs it gone). Label, type and

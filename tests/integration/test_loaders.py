@@ -305,7 +305,7 @@ def test_bulk_build_of_an_empty_graph_equals_the_upserts(
             store._graph.delete()
 
 
-def test_loads_pause_aof_rewrites_and_restore_the_rule(
+def test_loads_pause_background_saves_and_restore_the_rules(
         falkordb_server: Any, demo_dir: Path, tmp_path: Path) -> None:
     """Every write lands in the append-only file; rewriting it at every 25 % of growth would dump
     the growing graph over and over during a load, and a rewrite that starts while a long
@@ -315,38 +315,41 @@ def test_loads_pause_aof_rewrites_and_restore_the_rule(
     rule = "auto-aof-rewrite-percentage"
 
     class Watched(FalkorDBStore):
-        seen: ClassVar[dict[str, set[str]]] = {}
+        seen: ClassVar[dict[str, set[tuple[str, str]]]] = {}
 
         def _execute(self, args: list[Any], busy_wait: float = 60.0) -> Any:
             if args[0] in ("GRAPH.BULK", "GRAPH.QUERY"):
-                value = str(super()._execute(["CONFIG", "GET", rule])[1])
-                self.seen.setdefault(str(args[0]), set()).add(value)
+                aof = str(super()._execute(["CONFIG", "GET", rule])[1])
+                save = str(super()._execute(["CONFIG", "GET", "save"])[1])
+                self.seen.setdefault(str(args[0]), set()).add((aof, save))
             return super()._execute(args, busy_wait)
 
-    def current() -> str:
-        return str(falkordb_server.redis_client().config_get(rule)[rule])
+    def current() -> tuple[str, str]:
+        config = falkordb_server.redis_client().config_get("*")
+        return str(config[rule]), str(config["save"])
 
     before = current()
-    assert before != "0"
+    assert before[0] != "0" and before[1] != ""
     stores = [Watched(falkordb_server.connect(), name)
               for name in ("aof_bulk", "aof_upsert", "aof_failing")]
     try:
         Watched.seen.clear()
         built = load(stores[0], demo_dir, tmp_path)
         assert built.reconciles
-        assert Watched.seen == {"GRAPH.BULK": {"0"}, "GRAPH.QUERY": {"0"}}  # derive included
+        paused = {("0", "")}
+        assert Watched.seen == {"GRAPH.BULK": paused, "GRAPH.QUERY": paused}  # derive included
         assert current() == before
 
         Watched.seen.clear()
         upserted = load(stores[1], demo_dir, tmp_path, bulk_when_empty=False)
-        assert upserted.reconciles and Watched.seen == {"GRAPH.QUERY": {"0"}}
+        assert upserted.reconciles and Watched.seen == {"GRAPH.QUERY": paused}
         assert current() == before
 
         Watched.seen.clear()
         crashing = CrashingStore(stores[2], fail_after=3)
         with pytest.raises(RuntimeError, match="simulated crash"):
             load(crashing, demo_dir, tmp_path)
-        assert Watched.seen["GRAPH.BULK"] == {"0"}
+        assert Watched.seen["GRAPH.BULK"] == paused
         assert current() == before
     finally:
         for store in stores:
