@@ -270,8 +270,9 @@ def _falkordb(res: Results, data: Path, work: Path, sections: set[str], anchors:
 
     from .loads import client_ceiling, falkordb_graph, options, timed_load
 
+    # Queries may run 600 s here; the hang watchdog must outlast one in flight when a fork starts.
     server = EmbeddedFalkorDB(work / "falkordb", query_timeout_ms=600_000,
-                              query_mem_capacity_mb=0)
+                              query_mem_capacity_mb=0, hang_timeout=900.0)
     server.start()
     try:
         res.set("server_versions", server.versions())

@@ -65,6 +65,9 @@ PID_NAME = "falkordb.pid"
 LOCK_NAME = "falkordb.lock"
 LOG_NAME = "falkordb.log"
 
+#: busy-reply-threshold: longer than any query may run, so a module never yields mid-command.
+_NEVER_YIELD_MS = 24 * 3600 * 1000
+
 # sun_path is 108 bytes including the NUL; redis refuses anything longer.
 _MAX_SOCKET_PATH = 107
 
@@ -459,6 +462,12 @@ class EmbeddedFalkorDB:
             "auto-aof-rewrite-percentage 25",
             "auto-aof-rewrite-min-size 1mb",
             "save 3600 1 300 10000",  # snapshots are a backup; the AOF is the source of truth
+            # Before a fork (AOF rewrite, snapshot) FalkorDB waits for the queries in flight; past
+            # this threshold it yields to the event loop, which inside Redis 8.2's cron fails an
+            # assertion (whileBlockedCron) and aborts the server: seen at 1M with a 30 s read in
+            # flight when a rewrite started. Waiting without yielding is safe; the wait is
+            # bounded by the query timeout (TIMEOUT_MAX).
+            f"busy-reply-threshold {_NEVER_YIELD_MS}",
             "dbfilename dump.rdb",
             "shutdown-on-sigterm default",
             f"loadmodule {_conf_quote(str(binaries.module))} {' '.join(module_args)}",

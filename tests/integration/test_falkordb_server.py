@@ -375,6 +375,16 @@ def test_missing_binary_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
         fs.find_binaries()
 
 
+def test_server_never_yields_inside_a_command(make_db: Callable[..., EmbeddedFalkorDB]) -> None:
+    # Waiting for the queries in flight before a fork, FalkorDB yields to Redis's event loop once
+    # busy-reply-threshold has passed; inside Redis 8.2's cron that aborts the server (seen at 1M,
+    # a rewrite starting under a 30 s read). The threshold must outlast any query.
+    db = make_db(monitor=False)
+    db.start()
+    threshold = int(db.redis_client().config_get("busy-reply-threshold")["busy-reply-threshold"])
+    assert threshold > db.max_query_timeout_ms
+
+
 def test_graph_commands_the_store_adapter_uses(make_db: Callable[..., EmbeddedFalkorDB]) -> None:
     import redis
 
