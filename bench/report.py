@@ -311,27 +311,9 @@ def render(results: list[dict[str, Any]]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _with_run_flags(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Figures' commands carry the run's load-path flags (runs started before they were added)."""
-    for r in results:
-        commands = " ".join([str(r.get("command", "")),
-                             *(str(e.get("command", "")) for e in r.get("earlier", []))])
-        flags = [f for f in ("--main-paths-only", "--neo4j-load bulk") if f in commands]
-        for section, figures in r.get("sections", {}).items():
-            for fig in figures.values():
-                cmd = fig.get("command")
-                if not isinstance(cmd, str):
-                    continue
-                for flag in flags:
-                    if flag not in cmd and (section == "loads" or flag == "--neo4j-load bulk"):
-                        cmd += " " + flag
-                fig["command"] = cmd
-    return results
-
-
 def write_report() -> str:
     path = ROOT / "BENCHMARKS.md"
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(render(_with_run_flags(load_results())), encoding="utf-8")
+    tmp.write_text(render(load_results()), encoding="utf-8")
     tmp.replace(path)  # two runs may write it at once: each write is whole
     return str(path)
