@@ -155,8 +155,10 @@ class FalkorDBStore:
         try:
             yield
         finally:
-            for name, value in restore.items():
-                self._command("CONFIG", "SET", name, value)
+            # A server that died meanwhile restarted from falkordb.conf, rules and all.
+            with contextlib.suppress(StoreError):
+                for name, value in restore.items():
+                    self._command("CONFIG", "SET", name, value)
 
     def drop_graph(self) -> None:
         """Delete the whole graph key (``GRAPH.BULK ... BEGIN`` needs it gone). Label, type and
