@@ -159,6 +159,25 @@ class FalkorDBStore:
             with contextlib.suppress(StoreError):
                 for name, value in restore.items():
                     self._command("CONFIG", "SET", name, value)
+                if "auto-aof-rewrite-percentage" in restore:
+                    self._rewrite_aof_if_grown()
+
+    def _rewrite_aof_if_grown(self) -> None:
+        """Start the rewrite the paused rule would have started, now rather than at the server's
+        next cron tick: a process that stops the server right after a load then finds it running
+        and waits for it (``EmbeddedFalkorDB.stop``) instead of leaving the whole load in the log
+        to replay at the next start."""
+        info = self._command("INFO", "persistence")
+        if not isinstance(info, dict) or not info.get("aof_enabled"):
+            return
+        rule = _config_value(self._command("CONFIG", "GET", "auto-aof-rewrite-percentage"))
+        minimum = _config_value(self._command("CONFIG", "GET", "auto-aof-rewrite-min-size"))
+        size, base = int(info.get("aof_current_size", 0)), int(info.get("aof_base_size", 0))
+        if not rule or rule == "0" or size < int(minimum or 0):
+            return
+        if size > base * (1 + int(rule) / 100):
+            with contextlib.suppress(StoreError):  # one already running or scheduled
+                self._command("BGREWRITEAOF")
 
     def drop_graph(self) -> None:
         """Delete the whole graph key (``GRAPH.BULK ... BEGIN`` needs it gone). Label, type and

@@ -385,6 +385,30 @@ def test_server_never_yields_inside_a_command(make_db: Callable[..., EmbeddedFal
     assert threshold > db.max_query_timeout_ms
 
 
+def test_stop_lets_the_rewrite_a_load_started_finish(
+    make_db: Callable[..., EmbeddedFalkorDB],
+) -> None:
+    # Loads pause AOF rewrites and start one at their end; a process that stops its server right
+    # after a load must not throw that rewrite away (the next start would replay the whole log).
+    from chainscout.graph.stores.falkordb_store import FalkorDBStore
+
+    db = make_db(monitor=False)
+    db.start()
+    store = FalkorDBStore(db.connect(), "g")
+    with store.background_saves_paused():
+        store.write("UNWIND range(1, 400000) AS i CREATE (:N {i: i, s: 'a fairly long text'})")
+        for k in range(20):  # the log passes the 1 MB a rewrite needs
+            store.write("CREATE (:M {i: $i, s: $s})", {"i": k, "s": "x" * 60_000})
+    store.close()
+    db.stop()
+    log = (db.data_dir / fs.LOG_NAME).read_text()
+    assert "Background append only file rewriting started" in log
+    assert "Background AOF rewrite finished successfully" in log
+    manifest = (db.data_dir / "appendonlydir" / "appendonly.aof.manifest").read_text()
+    base = next(line.split()[1] for line in manifest.splitlines() if "type b" in line)
+    assert (db.data_dir / "appendonlydir" / base).stat().st_size > 1_000_000
+
+
 def test_graph_commands_the_store_adapter_uses(make_db: Callable[..., EmbeddedFalkorDB]) -> None:
     import redis
 
