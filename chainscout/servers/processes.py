@@ -3,7 +3,7 @@
 A server started for a test run, a benchmark or an embedded store must not outlive the process
 that started it, even when that process is SIGKILLed: Linux's ``PR_SET_PDEATHSIG`` sends the
 child a signal when its parent dies. The "parent" is the *thread* that forked, so every such
-child is forked from one long-lived thread (:func:`spawn`).
+child is forked from one long-lived thread (:func:`popen_tied`).
 """
 
 from __future__ import annotations
@@ -80,12 +80,7 @@ class _SpawnerThread:
 _spawner = _SpawnerThread()
 
 
-def spawn(fn: Callable[[], T]) -> T:
-    """Run ``fn`` (which starts a child process) on the process's one spawner thread."""
-    return _spawner.call(fn)
-
-
-def stop_with_parent(parent_pid: int) -> Callable[[], None] | None:
+def _stop_with_parent(parent_pid: int) -> Callable[[], None] | None:
     """A ``preexec_fn`` that makes the child get SIGTERM when its parent dies (Linux only;
     elsewhere None).
 
@@ -114,6 +109,6 @@ def popen_tied(args: list[str], **popen_kwargs: Any) -> subprocess.Popen[bytes]:
     parent_pid = os.getpid()
 
     def start() -> subprocess.Popen[bytes]:
-        return subprocess.Popen(args, preexec_fn=stop_with_parent(parent_pid), **popen_kwargs)
+        return subprocess.Popen(args, preexec_fn=_stop_with_parent(parent_pid), **popen_kwargs)
 
-    return spawn(start)
+    return _spawner.call(start)

@@ -25,13 +25,17 @@ from .falkordb_reply import ReplyDecoder
 _WRITE_RETRIES = 3
 
 #: How long a command waits, at most, while the server answers ``BUSY``. FalkorDB answers that to
-#: every command while it prepares to fork (an AOF rewrite or snapshot of a large graph: seconds
-#: after a 1M bulk build). A refused command did not run, so sending it again is always safe.
+#: every command while it waits, past ``busy-reply-threshold``, to fork (an AOF rewrite or snapshot
+#: with a long query in flight). The embedded server's threshold is set beyond any query, so this
+#: is the fallback for a server configured otherwise. A refused command did not run, so sending it
+#: again is always safe.
 BUSY_WAIT_S = 60.0
 
-#: The server settings that fork a background save (an AOF rewrite once the file grew by this
-#: many percent, RDB snapshots after so many changes), and their values that turn them off.
-_FORK_RULES = {"auto-aof-rewrite-percentage": "0", "save": ""}
+#: The rule that starts an AOF rewrite once the file grew by this many percent.
+_AOF_REWRITE_RULE = "auto-aof-rewrite-percentage"
+#: The server settings that fork a background save (the AOF rewrite rule, RDB snapshots after so
+#: many changes), and their values that turn them off.
+_FORK_RULES = {_AOF_REWRITE_RULE: "0", "save": ""}
 
 
 def _config_value(reply: Any) -> str | None:
@@ -159,10 +163,10 @@ class FalkorDBStore:
             with contextlib.suppress(StoreError):
                 for name, value in restore.items():
                     self._command("CONFIG", "SET", name, value)
-                if "auto-aof-rewrite-percentage" in restore:
-                    self._rewrite_aof_if_grown()
+                if _AOF_REWRITE_RULE in restore:
+                    self._rewrite_aof_if_grown(int(restore[_AOF_REWRITE_RULE]))
 
-    def _rewrite_aof_if_grown(self) -> None:
+    def _rewrite_aof_if_grown(self, percentage: int) -> None:
         """Start the rewrite the paused rule would have started, now rather than at the server's
         next cron tick: a process that stops the server right after a load then finds it running
         and waits for it (``EmbeddedFalkorDB.stop``) instead of leaving the whole load in the log
@@ -170,12 +174,9 @@ class FalkorDBStore:
         info = self._command("INFO", "persistence")
         if not isinstance(info, dict) or not info.get("aof_enabled"):
             return
-        rule = _config_value(self._command("CONFIG", "GET", "auto-aof-rewrite-percentage"))
         minimum = _config_value(self._command("CONFIG", "GET", "auto-aof-rewrite-min-size"))
         size, base = int(info.get("aof_current_size", 0)), int(info.get("aof_base_size", 0))
-        if not rule or rule == "0" or size < int(minimum or 0):
-            return
-        if size > base * (1 + int(rule) / 100):
+        if size >= int(minimum or 0) and size > base * (1 + percentage / 100):
             with contextlib.suppress(StoreError):  # one already running or scheduled
                 self._command("BGREWRITEAOF")
 
@@ -284,8 +285,8 @@ class FalkorDBStore:
         if isinstance(exc, redis.ConnectionError | redis.TimeoutError | ConnectionError):
             return StoreUnavailable(f"the embedded FalkorDB store is not reachable: {message}")
         if message.startswith("BUSY"):
-            return StoreUnavailable(f"the embedded FalkorDB store stayed busy for {BUSY_WAIT_S:g} "
-                                    f"s ({message}); try again shortly")
+            return StoreUnavailable(f"the embedded FalkorDB store stayed busy ({message}); "
+                                    "try again shortly")
         if "read-only" in message or "RO_QUERY" in message:
             return ReadOnlyViolation(f"write refused in read-only mode: {message}")
         if "timed out" in message.lower() or "timeout" in message.lower():
