@@ -70,3 +70,23 @@ def build_path(node_refs: Sequence[str], rels: Sequence[GraphRelationship],
         tuple(nodes.get(r) or GraphNode(r, (split_ref(r)[0],), {}) for r in node_refs),
         tuple(rels),
     )
+
+
+def hop(rel: GraphRelationship, start: GraphNode, end: GraphNode) -> GraphRelationship:
+    """``rel`` between two nodes a query returned apart from it: a relationship returned on its
+    own carries no node keys (FalkorDB names its ends by internal id), so they are set here."""
+    return GraphRelationship(rel.type, start.ref, end.ref, rel.properties)
+
+
+def via_hub(anchor: GraphNode, anchor_hops: Sequence[Sequence[Any]] | None, peer: GraphNode | None,
+            peer_hops: Sequence[GraphRelationship] | None) -> list[GraphPath]:
+    """Paths anchor -[r]-> hub <-[s]- peer from one-hop parts: ``anchor_hops`` holds the anchor's
+    ``[relationship, hub]`` pairs to the chosen hub, ``peer_hops`` the peer's relationships to it.
+
+    Why not a path pattern: with both ends bound, FalkorDB expands the hub's every member to find
+    the peer (≈ 16 ms for a page of 20 in a park of 8,800 enterprises); two one-hop lookups
+    cost well under 1 ms and give the same path."""
+    if peer is None:
+        return []
+    return [GraphPath((anchor, hub, peer), (hop(rel, anchor, hub), hop(peer_rel, peer, hub)))
+            for rel, hub in anchor_hops or () for peer_rel in peer_hops or ()]

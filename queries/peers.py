@@ -40,6 +40,7 @@ from .market import (
     weights_or_default,
 )
 from .ranking import RankingWeights, path_strength, score
+from .paths import hop, via_hub
 from .results import Page, Prospect, paginate, rank
 from .runner import run_named
 
@@ -162,7 +163,8 @@ def _paged_prospect(kind: PeerKind, row: Row, w: RankingWeights) -> Prospect:
     node: GraphNode = row["enterprise"]
     segments = str_list(row.get("segments"))
     branches = str_list(row.get("branches"))
-    found: list[GraphPath] = [p for p in row.get("paths") or () if p is not None]
+    found = _segment_paths(row) if kind is PeerKind.SEGMENT else via_hub(
+        row["anchor"], row.get("anchor_hops"), row["enterprise"], row.get("peer_hops"))
     path = min(found, key=_path_order) if found else None
     via = row.get("via")
     if via is None and path is not None and len(path.nodes) > 1:
@@ -187,6 +189,25 @@ def _paged_prospect(kind: PeerKind, row: Row, w: RankingWeights) -> Prospect:
         paths=(path,) if path is not None else (),
         facts=facts,
     )
+
+
+def _segment_paths(row: Row) -> list[GraphPath]:
+    """anchor -> its segment (-> or <- the peer's segment) <- peer, from the row's one-hop parts."""
+    anchor: GraphNode = row["anchor"]
+    peer: GraphNode | None = row["enterprise"]
+    if peer is None:
+        return []
+    found: list[GraphPath] = []
+    for anchor_rel, mine in row.get("anchor_hops") or ():
+        for peer_rel, theirs in row.get("peer_hops") or ():
+            first, last = hop(anchor_rel, anchor, mine), hop(peer_rel, peer, theirs)
+            if mine.ref == theirs.ref:
+                found.append(GraphPath((anchor, mine, peer), (first, last)))
+                continue
+            links = [hop(r, mine, theirs) for r in row.get("down_links") or ()]
+            links += [hop(r, theirs, mine) for r in row.get("up_links") or ()]
+            found += [GraphPath((anchor, mine, theirs, peer), (first, link, last)) for link in links]
+    return found
 
 
 def _path_order(path: GraphPath) -> tuple[int, list[str], list[str]]:

@@ -48,6 +48,7 @@ from .market import (
     weight_map,
     weights_or_default,
 )
+from .paths import hop, via_hub
 from .ranking import RankingWeights, place_score, score
 from .results import Page, Prospect, Score
 from .runner import run_named
@@ -353,8 +354,10 @@ def _association_prospect(row: Row, channel: AssociationChannel, w: RankingWeigh
     node: GraphNode = row["enterprise"]
     seg_paths = _segment_paths(row)
     fit = as_float(row["chain_fit"])
-    intro_paths: list[GraphPath] = [p for p in row.get("intro_paths") or () if p is not None]
-    member_paths: list[GraphPath] = [p for p in row.get("member_paths") or () if p is not None]
+    member_hops = row.get("member_hops") or ()
+    member_paths = [GraphPath((node, hub), (hop(rel, node, hub),)) for rel, hub in member_hops]
+    intro_paths = via_hub(row["introducer"], row.get("introducer_hops"), node,
+                          [rel for rel, _ in member_hops]) if row.get("introducer") else []
     intro_path = intro_paths[0] if intro_paths else None
     channel_path = intro_path if intro_path is not None else (
         member_paths[0] if member_paths else None)

@@ -1,4 +1,4 @@
-// Peers in the same industry association(s) or chamber(s) as an enterprise, filtered and ranked by chain fit (in one of the anchor's chain segments 1, in a segment up- or downstream of them 0.5), scale (log10(1 + registered capital in 万元) / 5, capped at 1) and not being a customer, then USCC. One page plus the total; each peer comes with its path anchor -[:MEMBER_OF]-> association <-[:MEMBER_OF]- peer (lowest association id when they share several).
+// Peers in the same industry association(s) or chamber(s) as an enterprise, filtered and ranked by chain fit (in one of the anchor's chain segments 1, in a segment up- or downstream of them 0.5), scale (log10(1 + registered capital in 万元) / 5, capped at 1) and not being a customer, then USCC. One page plus the total; each peer comes with the parts of its path anchor -[:MEMBER_OF]-> association <-[:MEMBER_OF]- peer (lowest association id when they share several): the anchor's link and the peer's, returned apart because a two-hop pattern between two bound nodes expands the whole association on FalkorDB.
 // @param uscc string  the anchor enterprise's unified social credit code
 // @param own string[]  the anchor's chain segments (from peer_anchor)
 // @param near string[]  the segments up- or downstream of them (from peer_anchor)
@@ -40,8 +40,9 @@ WITH a, total, i, row, b,
      [(b)-[mc:MEMBER_OF]->(sc:Association) WHERE sc.association_id IN mine | sc.association_id] AS shared
 WITH a, total, i, row, b, shared,
      reduce(m = null, x IN shared | CASE WHEN m IS NULL OR x < m THEN x ELSE m END) AS via
-RETURN total, i, b AS enterprise, via,
-       [path = (a)-[ma:MEMBER_OF]->(s:Association)<-[mb:MEMBER_OF]-(b) WHERE s.association_id = via | path] AS paths,
+RETURN total, i, b AS enterprise, via, a AS anchor,
+       [(a)-[ha:MEMBER_OF]->(hs:Association) WHERE hs.association_id = via | [ha, hs]] AS anchor_hops,
+       [(b)-[hb:MEMBER_OF]->(ht:Association) WHERE ht.association_id = via | hb] AS peer_hops,
        shared,
        [(b)-[ib:IN_SEGMENT]->(sb:ChainSegment) | sb.segment_id] AS segments,
        [(b)-[c:CUSTOMER_OF]->(br:Branch) | br.branch_id] AS branches,

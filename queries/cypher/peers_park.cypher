@@ -1,4 +1,4 @@
-// Peers in the same industrial park(s) as an enterprise ("who else is in this park?"), filtered and ranked by chain fit (in one of the anchor's chain segments 1, in a segment up- or downstream of them 0.5), scale (log10(1 + registered capital in 万元) / 5, capped at 1) and not being a customer, then USCC. One page plus the total; each peer comes with its path anchor -[:LOCATED_IN]-> park <-[:LOCATED_IN]- peer (lowest park id when they share several parks).
+// Peers in the same industrial park(s) as an enterprise ("who else is in this park?"), filtered and ranked by chain fit (in one of the anchor's chain segments 1, in a segment up- or downstream of them 0.5), scale (log10(1 + registered capital in 万元) / 5, capped at 1) and not being a customer, then USCC. One page plus the total; each peer comes with the parts of its path anchor -[:LOCATED_IN]-> park <-[:LOCATED_IN]- peer (lowest park id when they share several parks): the anchor's link to that park and the peer's, returned apart because a two-hop pattern between two bound nodes expands the whole park on FalkorDB.
 // @param uscc string  the anchor enterprise's unified social credit code
 // @param own string[]  the anchor's chain segments (from peer_anchor)
 // @param near string[]  the segments up- or downstream of them (from peer_anchor)
@@ -40,8 +40,9 @@ WITH a, total, i, row, b,
      [(b)-[lc:LOCATED_IN]->(sc:Park) WHERE sc.park_id IN mine | sc.park_id] AS shared
 WITH a, total, i, row, b, shared,
      reduce(m = null, x IN shared | CASE WHEN m IS NULL OR x < m THEN x ELSE m END) AS via
-RETURN total, i, b AS enterprise, via,
-       [path = (a)-[la:LOCATED_IN]->(s:Park)<-[lb:LOCATED_IN]-(b) WHERE s.park_id = via | path] AS paths,
+RETURN total, i, b AS enterprise, via, a AS anchor,
+       [(a)-[ha:LOCATED_IN]->(hs:Park) WHERE hs.park_id = via | [ha, hs]] AS anchor_hops,
+       [(b)-[hb:LOCATED_IN]->(ht:Park) WHERE ht.park_id = via | hb] AS peer_hops,
        shared,
        [(b)-[ib:IN_SEGMENT]->(sb:ChainSegment) | sb.segment_id] AS segments,
        [(b)-[c:CUSTOMER_OF]->(br:Branch) | br.branch_id] AS branches,

@@ -1,4 +1,4 @@
-// Peers in the same industry-chain segment(s) as an enterprise, and in the segments directly up- or downstream of them (UPSTREAM_OF either way): filtered and ranked by chain fit (same segment 1, adjacent segment 0.5), scale (log10(1 + registered capital in 万元) / 5, capped at 1) and not being a customer, then USCC. One page plus the total; each peer comes with its path anchor -[:IN_SEGMENT]-> segment (-[:UPSTREAM_OF]- segment) <-[:IN_SEGMENT]- peer.
+// Peers in the same industry-chain segment(s) as an enterprise, and in the segments directly up- or downstream of them (UPSTREAM_OF either way): filtered and ranked by chain fit (same segment 1, adjacent segment 0.5), scale (log10(1 + registered capital in 万元) / 5, capped at 1) and not being a customer, then USCC. One page plus the total; each peer comes with the parts of its path anchor -[:IN_SEGMENT]-> segment (-[:UPSTREAM_OF]- segment) <-[:IN_SEGMENT]- peer: the anchor's link to its segment, the peer's to the target segment and the UPSTREAM_OF link between them either way (none when they are the same), returned apart because a path pattern between two bound nodes expands the whole segment on FalkorDB.
 // @param uscc string  the anchor enterprise's unified social credit code
 // @param pairs list  [anchor segment, target segment] pairs (from peer_anchor): [s, s] for the anchor's own segments, [s, n] for a neighbour n of s
 // @param tags string[]  peers carry all of these tags (empty: any)
@@ -43,9 +43,13 @@ WITH a, total, i, row, b, segments,
             CASE WHEN m IS NULL OR (CASE WHEN p[0] = p[1] THEN '0' ELSE '1' END + p[1] + '|' + p[0]) < m
                  THEN CASE WHEN p[0] = p[1] THEN '0' ELSE '1' END + p[1] + '|' + p[0] ELSE m END) AS best
 WITH a, total, i, row, b, segments, split(substring(best, 1), '|') AS via
-RETURN total, i, b AS enterprise, via[0] AS via,
-       [path = (a)-[ia:IN_SEGMENT]->(x:ChainSegment)-[u:UPSTREAM_OF*0..1]-(y:ChainSegment)<-[ib:IN_SEGMENT]-(b)
-        WHERE x.segment_id = via[1] AND y.segment_id = via[0] | path] AS paths,
+RETURN total, i, b AS enterprise, via[0] AS via, a AS anchor,
+       [(a)-[ha:IN_SEGMENT]->(hs:ChainSegment) WHERE hs.segment_id = via[1] | [ha, hs]] AS anchor_hops,
+       [(b)-[hb:IN_SEGMENT]->(ht:ChainSegment) WHERE ht.segment_id = via[0] | [hb, ht]] AS peer_hops,
+       [(a)-[ia2:IN_SEGMENT]->(x2:ChainSegment)-[d:UPSTREAM_OF]->(y2:ChainSegment)
+        WHERE x2.segment_id = via[1] AND y2.segment_id = via[0] | d] AS down_links,
+       [(a)-[ia3:IN_SEGMENT]->(x3:ChainSegment)<-[u:UPSTREAM_OF]-(y3:ChainSegment)
+        WHERE x3.segment_id = via[1] AND y3.segment_id = via[0] | u] AS up_links,
        segments,
        [(b)-[c:CUSTOMER_OF]->(br:Branch) | br.branch_id] AS branches,
        row[1] AS chain_fit, row[2] AS scale, row[3] AS not_customer

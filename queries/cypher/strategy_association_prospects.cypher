@@ -1,4 +1,4 @@
-// Non-customer enterprises of the target chain segments in the given associations, ranked by referral (the strength of their best association as a channel, given per association), chain fit (best IN_SEGMENT confidence, 1 when unknown), scale (log10(1 + registered capital in 万元) / 5, capped at 1) and theme (theme tags held / 2, capped at 1), then USCC. One page plus the total; each with its path introducing customer -[:MEMBER_OF]-> association <-[:MEMBER_OF]- prospect (association <-[:MEMBER_OF]- prospect when the association has no customer) and prospect -[:IN_SEGMENT]-> segment.
+// Non-customer enterprises of the target chain segments in the given associations, ranked by referral (the strength of their best association as a channel, given per association), chain fit (best IN_SEGMENT confidence, 1 when unknown), scale (log10(1 + registered capital in 万元) / 5, capped at 1) and theme (theme tags held / 2, capped at 1), then USCC. One page plus the total; each with its path prospect -[:IN_SEGMENT]-> segment and the parts of its path introducing customer -[:MEMBER_OF]-> association <-[:MEMBER_OF]- prospect (prospect -[:MEMBER_OF]-> association when the association has no customer): the prospect's and the introducer's links to the association, returned apart because a two-hop pattern between two bound nodes expands the whole association on FalkorDB.
 // @param association_ids string[]  the associations, best first
 // @param referral float[]  each association's channel strength 0..1, in the order of association_ids
 // @param introducers string[]  each association's introducing customer (USCC, or null), in the same order
@@ -41,9 +41,9 @@ WITH total, i, row, e, $association_ids[row[1]] AS association_id,
 OPTIONAL MATCH (ci:Enterprise {uscc: introducer_id})
 WITH total, i, row, e, association_id, ci
 RETURN total, i, e AS enterprise, association_id,
-       [member_path = (e)-[mo:MEMBER_OF]->(a:Association) WHERE a.association_id = association_id | member_path] AS member_paths,
-       [intro_path = (ci)-[mci:MEMBER_OF]->(ai:Association)<-[mpi:MEMBER_OF]-(e)
-        WHERE ai.association_id = association_id | intro_path] AS intro_paths,
+       [(e)-[mo:MEMBER_OF]->(a:Association) WHERE a.association_id = association_id | [mo, a]] AS member_hops,
+       ci AS introducer,
+       [(ci)-[mci:MEMBER_OF]->(ai:Association) WHERE ai.association_id = association_id | [mci, ai]] AS introducer_hops,
        [segment_path = (e)-[ms:IN_SEGMENT]->(ss:ChainSegment) WHERE ss.segment_id IN $segment_ids | segment_path] AS segment_paths,
        row[2] AS referral, row[3] AS chain_fit, row[4] AS scale, row[5] AS theme
 ORDER BY i
