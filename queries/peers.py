@@ -39,8 +39,8 @@ from .market import (
     weight_map,
     weights_or_default,
 )
-from .ranking import RankingWeights, path_strength, score
 from .paths import hop, via_hub
+from .ranking import RankingWeights, path_strength, score
 from .results import Page, Prospect, paginate, rank
 from .runner import run_named
 
