@@ -414,8 +414,9 @@ def load_directory(store: GraphStore | None, directory: Path,
         return StoreSink(store, model, targets, checkpoint, options.batch_size)
 
     # The embedded store forks for its background saves after the load, not during it.
-    pause = getattr(store, "background_saves_paused", None)
-    with pause() if pause is not None and not options.dry_run else contextlib.nullcontext():
+    paused = (store.background_saves_paused() if store is not None and not options.dry_run
+              else contextlib.nullcontext())
+    with paused:
         summary, plan = run_load(directory, options, make_sink, model=model, store=store)
         if options.prune and store is not None and not options.dry_run:
             kinds = [k for k in KIND_ORDER if plan.sources[k]]

@@ -3,7 +3,9 @@
 The multi-hop modules (expansion, ownership, introductions) walk the graph level by level with fixed
 one-hop queries and keep only keys and relationship properties while they search. Only the paths
 they finally return are drawn: their nodes are fetched in one ``path_nodes`` query and the path is
-assembled here, so the result equals what a store would return for the same path.
+assembled here, so the result equals what a store would return for the same path. The paged
+market queries (peers, the association strategy) return the one-hop parts of each row's path for
+the same reason and have it assembled here too (:func:`via_hub`).
 """
 
 from __future__ import annotations

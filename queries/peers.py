@@ -164,7 +164,7 @@ def _paged_prospect(kind: PeerKind, row: Row, w: RankingWeights) -> Prospect:
     segments = str_list(row.get("segments"))
     branches = str_list(row.get("branches"))
     found = _segment_paths(row) if kind is PeerKind.SEGMENT else via_hub(
-        row["anchor"], row.get("anchor_hops"), row["enterprise"], row.get("peer_hops"))
+        row["anchor"], row.get("anchor_hops"), node, row.get("peer_hops"))
     path = min(found, key=_path_order) if found else None
     via = row.get("via")
     if via is None and path is not None and len(path.nodes) > 1:

@@ -356,8 +356,8 @@ def _association_prospect(row: Row, channel: AssociationChannel, w: RankingWeigh
     fit = as_float(row["chain_fit"])
     member_hops = row.get("member_hops") or ()
     member_paths = [GraphPath((node, hub), (hop(rel, node, hub),)) for rel, hub in member_hops]
-    intro_paths = via_hub(row["introducer"], row.get("introducer_hops"), node,
-                          [rel for rel, _ in member_hops]) if row.get("introducer") else []
+    intro_paths = via_hub(channel.introducer, row.get("introducer_hops"), node,
+                          [rel for rel, _ in member_hops]) if channel.introducer else []
     intro_path = intro_paths[0] if intro_paths else None
     channel_path = intro_path if intro_path is not None else (
         member_paths[0] if member_paths else None)

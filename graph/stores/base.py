@@ -9,6 +9,7 @@ store's internal id, which differs between stores and between loads.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -97,6 +98,11 @@ class GraphStore(Protocol):
 
     def clear(self) -> None:
         """Delete every node and relationship (tests, demo rebuilds)."""
+        ...
+
+    def background_saves_paused(self) -> AbstractContextManager[None]:
+        """Hold back the server's own background saves (snapshots, log rewrites) while a load
+        writes, and let one follow it; nothing to do for a server that schedules none."""
         ...
 
     def close(self) -> None: ...

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 import neo4j
@@ -102,6 +104,10 @@ class Neo4jStore:
             rows = self.write("MATCH (n) WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n")
             if not rows or int(rows[0]["n"]) == 0:
                 return
+
+    def background_saves_paused(self) -> AbstractContextManager[None]:
+        """Neo4j checkpoints in the background without forking; a load needs nothing held."""
+        return contextlib.nullcontext()
 
     def close(self) -> None:
         self._driver.close()

@@ -42,7 +42,6 @@ OPTIONAL MATCH (ci:Enterprise {uscc: introducer_id})
 WITH total, i, row, e, association_id, ci
 RETURN total, i, e AS enterprise, association_id,
        [(e)-[mo:MEMBER_OF]->(a:Association) WHERE a.association_id = association_id | [mo, a]] AS member_hops,
-       ci AS introducer,
        [(ci)-[mci:MEMBER_OF]->(ai:Association) WHERE ai.association_id = association_id | [mci, ai]] AS introducer_hops,
        [segment_path = (e)-[ms:IN_SEGMENT]->(ss:ChainSegment) WHERE ss.segment_id IN $segment_ids | segment_path] AS segment_paths,
        row[2] AS referral, row[3] AS chain_fit, row[4] AS scale, row[5] AS theme
