@@ -22,6 +22,9 @@ from importlib import resources
 from typing import Any
 
 _PARAM_DECL = re.compile(r"^//\s*@param\s+(\w+)\s+(\S+)\s*(.*)$")
+_COLUMN_DECL = re.compile(r"^//\s*@column\s+(\w+)\s+(\S+)\s*(.*)$")
+#: Kinds a bulk export's ``@column`` may declare (``GraphStore.read_columns``).
+COLUMN_KINDS = frozenset({"string", "integer", "float", "list"})
 _PARAM_USE = re.compile(r"\$(\w+)")
 _STRING_LITERAL = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -49,6 +52,12 @@ class NamedQuery:
     params: tuple[ParamSpec, ...]
     cypher: str
     source_file: str
+    #: Declared result columns (``// @column name kind description``), for bulk exports.
+    columns: tuple[ParamSpec, ...] = ()
+
+    @property
+    def column_kinds(self) -> dict[str, str]:
+        return {c.name: c.type for c in self.columns}
 
     @property
     def param_names(self) -> frozenset[str]:
@@ -76,14 +85,21 @@ def _files() -> Any:
 def parse_query(name: str, text: str, source_file: str) -> NamedQuery:
     description: list[str] = []
     params: list[ParamSpec] = []
+    columns: list[ParamSpec] = []
     body: list[str] = []
     in_header = True
     for line in text.splitlines():
         stripped = line.strip()
         if in_header and stripped.startswith("//"):
             match = _PARAM_DECL.match(stripped)
+            column = _COLUMN_DECL.match(stripped)
             if match:
                 params.append(ParamSpec(match[1], match[2], match[3].strip()))
+            elif column:
+                if column[2] not in COLUMN_KINDS:
+                    raise ValueError(f"{source_file}: column {column[1]} has unknown kind "
+                                     f"{column[2]!r}; known: {', '.join(sorted(COLUMN_KINDS))}")
+                columns.append(ParamSpec(column[1], column[2], column[3].strip()))
             else:
                 description.append(stripped.lstrip("/").strip())
             continue
@@ -100,7 +116,7 @@ def parse_query(name: str, text: str, source_file: str) -> NamedQuery:
         raise ValueError(f"{source_file}: declared but unused parameter(s) "
                          f"{sorted(declared - used)}")
     return NamedQuery(name, " ".join(d for d in description if d), tuple(params), cypher,
-                      source_file)
+                      source_file, tuple(columns))
 
 
 @cache

@@ -59,7 +59,7 @@ import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 from chainscout.graph.model import graph_model
 from chainscout.graph.stores.base import GraphRelationship, GraphStore
@@ -242,7 +242,7 @@ class ExpansionHit:
 @dataclass(frozen=True)
 class BatchExpansion:
     events: tuple[TriggerEvent, ...]
-    hits: tuple[ExpansionHit, ...]  # total desc, uscc, event_id
+    hits: Sequence[ExpansionHit]  # total desc, uscc, event_id
     skipped: Mapping[str, str] = field(default_factory=dict)  # event_id → reason
 
 
@@ -299,6 +299,7 @@ def expand_events(
     batch_size: int = 5000,
     workers: int = 1,
     window: int = 2000,
+    engine: str = "auto",
 ) -> BatchExpansion:
     """Expand a batch — a list of event ids or every event dated ``date_from``..``date_to``.
 
@@ -309,8 +310,16 @@ def expand_events(
     batch: every enterprise an event reaches is held until that event is ranked (≈ 500 per event
     at two hops), which for a day of 100k events would be tens of millions of entries. The result
     does not depend on the window.
+
+    ``engine`` ``"walk"`` fetches neighbours frontier by frontier; ``"arrays"`` exports the
+    families' relationships once and walks and ranks with arrays (``expansion_graph``,
+    ``expansion_vector``); both give the same hits. ``"auto"`` takes the arrays once a batch
+    has at least one event per :data:`ENTERPRISES_PER_EVENT` enterprises (a day's feed), where
+    the walk would read most of the graph anyway.
     """
     chosen = check_families(families)
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}")
     if not 1 <= max_hops <= MAX_HOPS:
         raise ValueError(f"max_hops must be 1..{MAX_HOPS}")
     if beam < 1 or max_fanout < 1 or batch_size < 1 or workers < 1 or window < 1:
@@ -322,6 +331,10 @@ def expand_events(
     as_of = as_of or dt.date.today()
 
     events, skipped = _events(store, event_ids, date_from, date_to, catalogue, as_of, batch_size)
+    if engine == "arrays" or (engine == "auto" and _arrays_pay(store, len(events))):
+        ranked = _array_hits(store, events, catalogue, chosen, weights, max_hops,
+                             per_event_limit, beam, max_fanout, exclude_statuses, window)
+        return BatchExpansion(tuple(events), ranked, skipped)
     walk = _Walk(store, chosen, weights, beam, max_fanout, batch_size, workers=workers)
     hits: list[ExpansionHit] = []
     known = _KnownFacts()
@@ -336,6 +349,142 @@ def expand_events(
         del reached  # before the next window's walk, not after it
     hits.sort(key=_hit_order)
     return BatchExpansion(tuple(events), tuple(hits), skipped)
+
+
+#: Expansion engines of :func:`expand_events`.
+ENGINES = ("auto", "walk", "arrays")
+#: ``engine="auto"`` exports the graph for a batch with at least one event per this many
+#: enterprises (and at least :data:`ARRAYS_MIN_EVENTS` events).
+ENTERPRISES_PER_EVENT = 200
+ARRAYS_MIN_EVENTS = 50
+
+
+def _arrays_pay(store: GraphStore, events: int) -> bool:
+    if events < ARRAYS_MIN_EVENTS:
+        return False
+    rows = run_named(store, "expansion_enterprise_count", {})
+    return events * ENTERPRISES_PER_EVENT >= int(rows[0]["enterprises"])
+
+
+def _array_hits(
+    store: GraphStore,
+    events: Sequence[TriggerEvent],
+    catalogue: Mapping[str, EventType],
+    chosen: tuple[str, ...],
+    weights: RankingWeights,
+    max_hops: int,
+    k: int | None,
+    beam: int,
+    max_fanout: int,
+    exclude_statuses: Sequence[str],
+    window: int,
+) -> Sequence[ExpansionHit]:
+    """The batch over arrays: export once, then walk and rank ``window`` events at a time."""
+    import numpy as np
+
+    from . import expansion_graph, expansion_vector
+
+    graph = expansion_graph.build(
+        store, chosen, {n: (FAMILIES[n].rel_types, FAMILIES[n].via_label is not None)
+                        for n in chosen},
+        weights, max_fanout, exclude_statuses, subjects=(e.subject for e in events))
+    w_ev, w_ps, w_pf, w_nc = (weights.weight(p) for p in _PARTS)
+    type_codes = sorted({e.type for e in events})
+    type_index = {code: i for i, code in enumerate(type_codes)}
+    fit_part = _fit_parts(graph.product_sets, [catalogue[c].product_signals for c in type_codes],
+                          w_pf)
+    customer_part = np.array([1.0 * w_nc, 0.0 * w_nc])
+    parts: list[expansion_vector.Ranked] = []
+    for start in range(0, len(events), window):
+        part = events[start:start + window]
+        subjects = np.fromiter((graph.index[e.subject] for e in part), dtype=np.int64,
+                               count=len(part))
+        scoring = expansion_vector.Scoring(
+            np.array([_clamp(e.value) * w_ev for e in part]),
+            np.fromiter((type_index[e.type] for e in part), dtype=np.int64, count=len(part)),
+            w_ps, fit_part, customer_part)
+        reached = expansion_vector.walk(graph, chosen, subjects, max_hops, beam,
+                                        weights.hop_decay, None if k is None else (scoring, k))
+        parts.append(expansion_vector.rank(graph, reached, subjects, scoring, k,
+                                           first_event=start, max_hops=max_hops))
+    ranked = expansion_vector.Ranked.concat(parts, max_hops)
+    contexts = [HitContext(e, catalogue[e.type], weights, max_fanout) for e in events]
+    return _ArrayHits(graph, chosen, contexts, ranked)
+
+
+def _fit_parts(product_sets: Sequence[tuple[str, ...]], signals: Sequence[Sequence[str]],
+               w_pf: float) -> Any:
+    """The weighted product_fit part per (held product set, event type): ``_facts_parts`` for
+    all of them at once (signals counted as often as listed, as ``_fit`` does)."""
+    import numpy as np
+
+    from .expansion_vector import clamp6
+
+    products = sorted({p for held in product_sets for p in held})
+    column = {p: i for i, p in enumerate(products)}
+    held = np.zeros((len(product_sets), len(products)))
+    for i, products_held in enumerate(product_sets):
+        for p in products_held:
+            held[i, column[p]] = 1.0
+    wanted = np.zeros((len(products), len(signals)))
+    sizes = np.array([float(len(s)) for s in signals])
+    for j, listed in enumerate(signals):
+        for p in listed:
+            if p in column:
+                wanted[column[p], j] += 1.0
+    held_wanted = held @ wanted  # small integers, exact
+    fit = np.where(sizes > 0, (sizes - held_wanted) / np.where(sizes > 0, sizes, 1.0), 0.0)
+    return clamp6(fit) * w_pf
+
+
+class _ArrayHits(Sequence[ExpansionHit]):
+    """A batch's ranked hits kept as arrays, each drawn as an :class:`ExpansionHit` when read:
+    a day's feed ranks millions of (event, prospect) pairs, and callers page through a few."""
+
+    def __init__(self, graph: Any, families: tuple[str, ...], contexts: Sequence[HitContext],
+                 ranked: Any) -> None:
+        self._graph = graph
+        self._families = [graph.families[name] for name in families]
+        self._contexts = contexts
+        self._ranked = ranked
+
+    def __len__(self) -> int:
+        return int(self._ranked.totals.size)
+
+    @overload
+    def __getitem__(self, index: int) -> ExpansionHit: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[ExpansionHit, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> ExpansionHit | tuple[ExpansionHit, ...]:
+        if isinstance(index, slice):
+            return tuple(self._hit(i) for i in range(*index.indices(len(self))))
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self._hit(index)
+
+    def _hit(self, i: int) -> ExpansionHit:
+        r = self._ranked
+        graph = self._graph
+        usccs = graph.usccs
+        node = int(r.node[i])
+        steps = []
+        for h in range(int(r.hops[i])):
+            fam = self._families[int(r.step_fam[i, h])]
+            via = int(r.step_via[i, h])
+            steps.append(Step(usccs[int(r.step_src[i, h])], fam.name,
+                              usccs[int(r.step_dst[i, h])], fam.vias[via] if via >= 0 else None,
+                              fam.rel_types[int(r.step_rtype[i, h])], float(r.step_raw[i, h])))
+        products = graph.product_sets[int(graph.held[node])]
+        context = self._contexts[int(r.ev[i])]
+        return ExpansionHit(
+            context.event.event_id, usccs[node], float(r.totals[i]), float(r.strength[i]),
+            bool(graph.customer[node]), products,
+            tuple(s for s in context.event_type.product_signals if s not in products),
+            tuple(steps), context)
 
 
 def page(store: GraphStore, batch: BatchExpansion, *, limit: int = 20, offset: int = 0
@@ -464,6 +613,9 @@ class _Reach(NamedTuple):
     hops: int
     src: str | None  # the node the hop started from; None at the subject
     edge: _Edge | None  # the hop that reached the node
+    #: The source's reach the hop started from: a node improved later in the same level keeps the
+    #: path it was expanded with, so every path has exactly ``hops`` hops.
+    prev: _Reach | None = None
 
 
 #: Per node: one (relationships per hop, edges) chunk per family, in the order of the families.
@@ -516,8 +668,8 @@ class _Walk:
             for i, frontier in enumerate(frontiers):
                 best = reached[i]
                 improved: dict[str, float] = {}
-                for node in frontier:
-                    here = best[node]
+                # the level's sources as they stood when it began
+                for node, here in [(u, best[u]) for u in frontier]:
                     first = here.hops == 0
                     hops = here.hops + 1
                     at = here.strength
@@ -527,15 +679,13 @@ class _Walk:
                             strength = at * edge.raw * f
                             known = best.get(edge.dst)
                             if known is None or strength > known.strength:
-                                best[edge.dst] = _Reach(strength, hops, node, edge)
+                                best[edge.dst] = _Reach(strength, hops, node, edge, here)
                                 improved[edge.dst] = strength
                 if last:
                     continue
-                if len(improved) > beam:
-                    ranked = sorted(improved.items(), key=lambda kv: (-kv[1], kv[0]))
-                    frontiers[i] = [u for u, _ in ranked[:beam]]
-                else:
-                    frontiers[i] = list(improved)
+                # strongest first, then uscc: on equal strength the first source wins a node
+                ranked = sorted(improved.items(), key=lambda kv: (-kv[1], kv[0]))
+                frontiers[i] = [u for u, _ in ranked[:beam]]
         return reached
 
     def _weight(self, rel_type: str, percentage: Any) -> float:
@@ -895,11 +1045,11 @@ def _total(base: float, fact: _Facts, event: TriggerEvent, catalogue: Mapping[st
 
 def _steps(node: str, best: Mapping[str, _Reach]) -> tuple[Step, ...]:
     steps: list[Step] = []
-    reach = best[node]
-    while reach.edge is not None and reach.src is not None:
+    reach: _Reach | None = best[node]
+    while reach is not None and reach.edge is not None and reach.src is not None:
         edge = reach.edge
         steps.append(Step(reach.src, edge.family, edge.dst, edge.via, edge.rel_type, edge.raw))
-        reach = best[reach.src]
+        reach = reach.prev
     return tuple(steps[::-1])
 
 

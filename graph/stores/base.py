@@ -84,6 +84,14 @@ class GraphStore(Protocol):
         """Run a read-only query in the store's read-only mode (writes are refused by the store)."""
         ...
 
+    def read_columns(self, cypher: str, params: Mapping[str, Any] | None = None, *,
+                     kinds: Mapping[str, str]) -> dict[str, list[Any]]:
+        """A read-only export, column by column: millions of rows (a whole relationship type)
+        without a dict per row or node conversion. ``kinds`` names every returned column's kind
+        (``string``, ``integer``, ``float`` or ``list``), so a store can pick its cheapest
+        reply format; values come back as those Python types or None."""
+        ...
+
     def write(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         """Run a write in one transaction, retrying transient failures."""
         ...

@@ -45,6 +45,31 @@ class ReplyDecoder:
                 for row in response[1]]
 
 
+    def columns(self, response: list[Any]) -> dict[str, list[Any]]:
+        """A reply column by column. Strings, integers and nulls are taken as they come (no call
+        per value): an export of millions of rows spends its time in the server, not here."""
+        if isinstance(response[0], ResponseError):
+            raise response[0]
+        if isinstance(response[-1], ResponseError):
+            raise response[-1]
+        names = [_column_name(col) for col in response[0]] if response[0] else []
+        if len(response) < 3 or not response[1]:
+            return {name: [] for name in names}
+        value = _Reply(self._graph, self._model).value
+        out: dict[str, list[Any]] = {}
+        for name, cells in zip(names, zip(*response[1], strict=True), strict=True):
+            kinds = {cell[0] for cell in cells}
+            if kinds <= _AS_SENT:
+                out[name] = [cell[1] for cell in cells]
+            else:
+                out[name] = [value(cell) for cell in cells]
+        return out
+
+
+#: Compact value types whose raw reply already is the Python value.
+_AS_SENT = frozenset({_NULL, _STRING, _INTEGER})
+
+
 class _Reply:
     """One reply's decoding; it remembers the nodes decoded so far, by id."""
 

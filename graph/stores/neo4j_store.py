@@ -79,6 +79,21 @@ class Neo4jStore:
         with self._errors(), self._session(neo4j.READ_ACCESS, self.read_retry_s) as session:
             return session.execute_read(work)
 
+    def read_columns(self, cypher: str, params: Mapping[str, Any] | None = None, *,
+                     kinds: Mapping[str, str]) -> dict[str, list[Any]]:
+        """The driver's values are typed already; ``kinds`` only checks the columns."""
+        def work(tx: neo4j.ManagedTransaction) -> dict[str, list[Any]]:
+            result = tx.run(cypher, dict(params or {}))
+            names = list(result.keys())
+            rows = result.values()
+            if set(names) != set(kinds):
+                raise StoreError(f"export columns {names} differ from the declared {sorted(kinds)}")
+            columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+            return {n: list(c) for n, c in zip(names, columns, strict=True)}
+
+        with self._errors(), self._session(neo4j.READ_ACCESS, self.read_retry_s) as session:
+            return session.execute_read(work)
+
     def write(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         def work(tx: neo4j.ManagedTransaction) -> list[Row]:
             result = tx.run(cypher, dict(params or {}))

@@ -1,0 +1,380 @@
+"""The batch expansion walked and ranked with arrays over an :class:`ExpansionGraph`.
+
+The same walk as ``expansion._Walk.run`` and the same ranking as ``expansion._rank``, for a
+window of events at once: every (event, candidate) pair of a level is one row of a few arrays,
+the strongest per (event, enterprise) is kept with the walk's tie rule (the earliest frontier
+node, family and neighbour), the frontier is cut to the ``beam`` strongest (then lowest uscc) per
+event, and the top ``k`` per event are ranked by total and uscc. Totals are rounded exactly as
+Python's ``round(x, 6)`` (see :func:`round6`), so the hits equal the walk's to the last bit
+(tests/integration/test_queries_events.py compares them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from .expansion_graph import ExpansionGraph, FamilyGraph, FloatArray, IntArray
+
+_NO_ORDER = np.iinfo(np.int64).max
+
+
+def round6(x: FloatArray) -> FloatArray:
+    """``round(v, 6)`` for every element, bit for bit: ``rint(v * 1e6) / 1e6`` is exact except
+    within rounding error of a half-way case, and those few go through Python's ``round``."""
+    flat = np.asarray(x, dtype=np.float64).ravel()
+    scaled = flat * 1e6
+    out: FloatArray = np.rint(scaled) / 1e6
+    risky = np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-3)
+    if risky.size:
+        out[risky] = [round(v, 6) for v in flat[risky].tolist()]
+    return out.reshape(np.shape(x))
+
+
+def clamp6(x: FloatArray) -> FloatArray:
+    """``expansion._clamp`` for every element."""
+    return round6(np.clip(x, 0.0, 1.0))
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """What a total needs beyond the path: per event its weighted event_value and type, and the
+    weighted product_fit per (held product set, event type) and not_customer per customer flag
+    (``expansion._facts_parts``, tabulated)."""
+
+    event_part: FloatArray  # [events]
+    event_type: IntArray  # [events] column of ``fit_part``
+    w_ps: float
+    fit_part: FloatArray  # [product sets, event types]
+    customer_part: FloatArray  # [2]: not a customer, customer
+    _best_facts: FloatArray | None = field(default=None, repr=False, compare=False)
+
+    def totals(self, graph: ExpansionGraph, ev: IntArray, node: IntArray,
+               strength: FloatArray) -> FloatArray:
+        """``Score.total`` of each (event, enterprise) at the given path strength, exactly."""
+        base = self.event_part[ev] + clamp6(strength) * self.w_ps
+        fit = self.fit_part[graph.held[node], self.event_type[ev]]
+        return round6(base + fit + self.customer_part[graph.customer[node].astype(np.int64)])
+
+    def best_case(self, ev: IntArray, strength: FloatArray) -> FloatArray:
+        """At least the total of any enterprise reached at ``strength`` for these events."""
+        if self._best_facts is None:
+            best = self.fit_part.max(axis=0) if self.fit_part.size else np.zeros(
+                self.fit_part.shape[1])
+            object.__setattr__(self, "_best_facts", best + self.customer_part.max())
+        assert self._best_facts is not None
+        base = self.event_part[ev] + (np.minimum(strength, 1.0) + 1e-6) * self.w_ps
+        return base + self._best_facts[self.event_type[ev]] + 1e-6
+
+    def ceiling(self, graph: ExpansionGraph, ev: IntArray, node: IntArray,
+                strength: FloatArray) -> FloatArray:
+        """At least :meth:`totals`, without its rounding (for pruning)."""
+        base = self.event_part[ev] + (np.minimum(strength, 1.0) + 1e-6) * self.w_ps
+        fit = self.fit_part[graph.held[node], self.event_type[ev]]
+        return base + fit + self.customer_part[graph.customer[node].astype(np.int64)] + 1e-6
+
+
+@dataclass
+class Reached:
+    """Per window: every (event, enterprise) reached, its strength and the record of its path.
+
+    Records are kept per level: level 0 holds the subjects, level ``L`` the nodes improved by
+    hop ``L``, each with the record of the frontier node it was reached from (``prev``)."""
+
+    ev: IntArray
+    node: IntArray
+    strength: FloatArray
+    level: IntArray
+    record: IntArray  # index into that level's records
+    levels: list[dict[str, npt.NDArray[np.generic]]]
+
+
+def _runs(keys: IntArray) -> tuple[IntArray, IntArray]:
+    """Starts and sizes of the runs of equal values in a sorted array."""
+    if keys.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    starts = np.concatenate(([0], np.flatnonzero(keys[1:] != keys[:-1]) + 1)).astype(np.int64)
+    return starts, np.diff(np.append(starts, keys.size))
+
+
+def _rank_within(keys: IntArray) -> IntArray:
+    starts, sizes = _runs(keys)
+    return np.arange(keys.size, dtype=np.int64) - np.repeat(starts, sizes)
+
+
+def _gather(indptr: IntArray, nodes: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+    """For CSR rows ``nodes``: (row of each element, element index, position within the row)."""
+    starts = indptr[nodes]
+    counts = indptr[nodes + 1] - starts
+    total = int(counts.sum())
+    rep = np.repeat(np.arange(nodes.size, dtype=np.int64), counts)
+    pos = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    return rep, starts[rep] + pos, pos
+
+
+def _hub_candidates(fam: FamilyGraph, f_ev: IntArray, f_node: IntArray, f_s: FloatArray,
+                    f_pos: IntArray, max_fanout: int) -> tuple[IntArray, IntArray, IntArray]:
+    """Hub members reached from the frontier: (frontier row, member, position in the row's list).
+
+    Per (event, hub) only the sources that can win a member are expanded: on equal link weights
+    the strongest source (then the earliest in the frontier) wins every member but itself, the
+    second strongest wins that one, and the member just past the first ``max_fanout`` goes to
+    the best source among those listed before it (its own list reaches one further)."""
+    hub = fam.hub_via[f_node]
+    rows = np.flatnonzero(hub >= 0)
+    if rows.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    h_via = hub[rows]
+    order = np.lexsort((f_pos[rows], -f_s[rows], h_via, f_ev[rows]))
+    rows, h_via = rows[order], h_via[order]
+    group = f_ev[rows] * (fam.member_ptr.size) + h_via
+    rank = _rank_within(group)
+    early = fam.hub_pos[f_node[rows]] < max_fanout
+    # the first source listed within the first max_fanout of each group
+    first_early = np.zeros(rows.size, dtype=bool)
+    if early.any():
+        e_rows = np.flatnonzero(early)
+        first_early[e_rows[_rank_within(group[e_rows]) == 0]] = True
+    chosen = rows[(rank < 2) | first_early]
+
+    node = f_node[chosen]
+    via = fam.hub_via[node]
+    p_u = fam.hub_pos[node]
+    rep, member_index, j = _gather(fam.member_ptr, via)
+    src_pos = p_u[rep]
+    keep = ((j < max_fanout) & (j != src_pos)) | ((j == max_fanout) & (src_pos < max_fanout))
+    rep, member_index, j, src_pos = rep[keep], member_index[keep], j[keep], src_pos[keep]
+    epos = np.where(j < src_pos, j, j - 1)
+    return chosen[rep], fam.members[member_index], epos
+
+
+def _floor(graph: ExpansionGraph, subjects: IntArray, scoring: Scoring, k: int,
+           known_key: IntArray, known_s: FloatArray) -> FloatArray:
+    """Per event, the ``k``-th largest total among the prospects reached so far (their totals
+    only grow as the walk goes on); -inf with fewer than ``k``."""
+    n = graph.size
+    ev, node = known_key // n, known_key % n
+    ok = (node != subjects[ev]) & ~graph.excluded[node]
+    ev, node = ev[ok], node[ok]
+    totals = scoring.totals(graph, ev, node, known_s[ok])
+    order = np.lexsort((-totals, ev))
+    kth = _rank_within(ev[order]) == k - 1
+    floor = np.full(subjects.size, -np.inf)
+    floor[ev[order][kth]] = totals[order][kth]
+    return floor
+
+
+def walk(graph: ExpansionGraph, families: Sequence[str], subjects: IntArray, max_hops: int,
+         beam: int, hop_decay: float, prune: tuple[Scoring, int] | None = None) -> Reached:
+    """Every enterprise reached from each subject (one per event) and its strongest path.
+
+    With ``prune`` (scoring and k), the last hop skips the candidates whose total could not
+    reach the ``k``-th best total their event has already: they could not enter its top k, so
+    only records no hit reads are missing."""
+    n = graph.size
+    max_fanout = graph.max_fanout
+    fams = [graph.families[name] for name in families]
+    per_frontier_row = len(fams) * (max_fanout + 1)
+    factor = {(rels, first): hop_decay ** (rels - 1 if first else rels)
+              for rels in (1, 2) for first in (True, False)}
+    events = subjects.size
+    ev0 = np.arange(events, dtype=np.int64)
+    levels: list[dict[str, npt.NDArray[np.generic]]] = [{
+        "ev": ev0, "node": subjects, "strength": np.ones(events), "prev": np.full(events, -1),
+        "fam": np.full(events, -1), "via": np.full(events, -1), "rtype": np.full(events, -1),
+        "raw": np.ones(events)}]
+    known_key = ev0 * n + subjects  # sorted: one subject per event
+    known_s = np.ones(events)
+    known_level = np.zeros(events, dtype=np.int64)
+    known_record = ev0.copy()
+    frontier = ev0.copy()  # records of the last level, in frontier order per event
+    f_pos = np.zeros(events, dtype=np.int64)
+
+    for level in range(max_hops):
+        here = levels[level]
+        f_ev = here["ev"][frontier].astype(np.int64)
+        f_node = here["node"][frontier].astype(np.int64)
+        f_s = here["strength"][frontier].astype(np.float64)
+        pruning = prune is not None and level == max_hops - 1 and prune[0].w_ps >= 0
+        if pruning:
+            assert prune is not None
+            scoring, k = prune
+            floor = _floor(graph, subjects, scoring, k, known_key, known_s)
+        parts: list[tuple[IntArray, IntArray, FloatArray, IntArray, int, IntArray, IntArray,
+                          FloatArray]] = []
+        for fi, fam in enumerate(fams):
+            f = factor[fam.rels, level == 0]
+            rows = np.arange(f_node.size, dtype=np.int64)
+            if pruning:
+                # frontier rows none of whose neighbours over this family could reach the floor
+                strongest = f_s * max(fam.max_raw, fam.hub_raw if fam.members.size else 0.0) * f
+                rows = np.flatnonzero(scoring.best_case(f_ev, strongest) >= floor[f_ev])
+            sub, edge, pos = _gather(fam.indptr, f_node[rows])
+            if sub.size:
+                rep = rows[sub]
+                raw = fam.raw[edge]
+                parts.append((rep, fam.dst[edge], f_s[rep] * raw * f, pos, fi, fam.via[edge],
+                              fam.rtype[edge], raw))
+            sub, member, pos = _hub_candidates(fam, f_ev[rows], f_node[rows], f_s[rows],
+                                               f_pos[rows], max_fanout)
+            if sub.size:
+                rep = rows[sub]
+                raw = np.full(rep.size, fam.hub_raw)
+                parts.append((rep, member, f_s[rep] * raw * f, pos, fi, fam.hub_via[f_node[rep]],
+                              np.zeros(rep.size, dtype=np.int64), raw))
+        if not parts:
+            break
+        if pruning:
+            pruned = []
+            for p in parts:
+                ev = f_ev[p[0]]
+                keep = np.flatnonzero(scoring.ceiling(graph, ev, p[1], p[2]) >= floor[ev])
+                pruned.append((p[0][keep], p[1][keep], p[2][keep], p[3][keep], p[4],
+                               p[5][keep], p[6][keep], p[7][keep]))
+            parts = pruned
+        rep = np.concatenate([p[0] for p in parts])
+        dst = np.concatenate([p[1] for p in parts])
+        strength = np.concatenate([p[2] for p in parts])
+        fam_of = np.concatenate([np.full(p[0].size, p[4], dtype=np.int64) for p in parts])
+        order_key = (f_pos[rep] * per_frontier_row + fam_of * (max_fanout + 1)
+                     + np.concatenate([p[3] for p in parts]))
+        key = f_ev[rep] * n + dst
+
+        # per (event, enterprise): the strongest candidate, the earliest on a tie
+        by_key = np.argsort(key, kind="stable")
+        starts, sizes = _runs(key[by_key])
+        s_sorted = strength[by_key]
+        best = np.maximum.reduceat(s_sorted, starts)
+        marked = np.where(s_sorted == np.repeat(best, sizes), order_key[by_key], _NO_ORDER)
+        first = np.minimum.reduceat(marked, starts)
+        win = by_key[marked == np.repeat(first, sizes)]
+
+        w_key = key[win]
+        at = np.searchsorted(known_key, w_key)
+        at_c = np.minimum(at, known_key.size - 1)
+        present = known_key[at_c] == w_key
+        improved = ~present | (strength[win] > known_s[at_c])
+        win, w_key, at_c, present = win[improved], w_key[improved], at_c[improved], present[
+            improved]
+        record = {
+            "ev": f_ev[rep[win]], "node": dst[win], "strength": strength[win],
+            "prev": frontier[rep[win]], "fam": fam_of[win],
+            "via": np.concatenate([p[5] for p in parts])[win],
+            "rtype": np.concatenate([p[6] for p in parts])[win],
+            "raw": np.concatenate([p[7] for p in parts])[win],
+        }
+        levels.append(record)
+        count = win.size
+        numbers = np.arange(count, dtype=np.int64)
+        # improve what was known, add what is new
+        known_s[at_c[present]] = record["strength"][present]
+        known_level[at_c[present]] = level + 1
+        known_record[at_c[present]] = numbers[present]
+        new = ~present
+        known_key = np.concatenate((known_key, w_key[new]))
+        known_s = np.concatenate((known_s, record["strength"][new]))
+        known_level = np.concatenate((known_level, np.full(int(new.sum()), level + 1)))
+        known_record = np.concatenate((known_record, numbers[new]))
+        resort = np.argsort(known_key, kind="stable")
+        known_key, known_s = known_key[resort], known_s[resort]
+        known_level, known_record = known_level[resort], known_record[resort]
+
+        if level == max_hops - 1:
+            break
+        # next frontier: per event the beam strongest improved nodes, then lowest uscc
+        ev_l = record["ev"].astype(np.int64)
+        node_l = record["node"].astype(np.int64)
+        s_l = record["strength"].astype(np.float64)
+        order = np.lexsort((node_l, -s_l, ev_l))
+        rank = _rank_within(ev_l[order])
+        frontier = order[rank < beam]
+        f_pos = rank[rank < beam]
+
+    return Reached(known_key // n, known_key % n, known_s, known_level, known_record, levels)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """Ranked hits with their paths as arrays: step ``h`` of hit ``i`` at ``[i, h]``."""
+
+    ev: IntArray  # event index in the batch
+    node: IntArray
+    totals: FloatArray
+    strength: FloatArray
+    hops: IntArray
+    step_src: IntArray
+    step_dst: IntArray
+    step_fam: IntArray
+    step_via: IntArray
+    step_rtype: IntArray
+    step_raw: FloatArray
+
+    @classmethod
+    def concat(cls, parts: Sequence[Ranked], max_hops: int) -> Ranked:
+        """All windows' hits ranked together: total desc, then uscc, then event id (events are
+        in event id order)."""
+        if not parts:
+            e = np.zeros(0, dtype=np.int64)
+            steps = np.zeros((0, max_hops), dtype=np.int64)
+            return cls(e, e, np.zeros(0), np.zeros(0), e, steps, steps, steps, steps, steps,
+                       np.zeros((0, max_hops)))
+        joined = {f: np.concatenate([getattr(p, f) for p in parts]) for f in _RANKED_FIELDS}
+        order = np.lexsort((joined["ev"], joined["node"], -joined["totals"]))
+        return cls(**{f: v[order] for f, v in joined.items()})
+
+
+_RANKED_FIELDS = ("ev", "node", "totals", "strength", "hops", "step_src", "step_dst", "step_fam",
+                  "step_via", "step_rtype", "step_raw")
+
+
+def rank(graph: ExpansionGraph, reached: Reached, subjects: IntArray, scoring: Scoring,
+         k: int | None, *, first_event: int = 0, max_hops: int = 1) -> Ranked:
+    """Top ``k`` per event by total, then uscc, of every reached enterprise that is not the
+    subject and not excluded, with its path. Event indexes in the result start at
+    ``first_event``."""
+    ev, node = reached.ev, reached.node
+    keep = np.flatnonzero((node != subjects[ev]) & ~graph.excluded[node])
+    ev, node, strength = ev[keep], node[keep], reached.strength[keep]
+    totals = scoring.totals(graph, ev, node, strength)
+    # by event, then total descending, then uscc: the rows come in (event, uscc) order, so one
+    # stable sort on (event, total) does it (totals are multiples of 1e-6)
+    micro = np.rint(totals * 1e6).astype(np.int64)
+    top = int(micro.max(initial=0))
+    span = top - int(micro.min(initial=0)) + 1
+    order = np.argsort(ev * span + (top - micro), kind="stable")
+    if k is not None:
+        order = order[_rank_within(ev[order]) < k]
+    rows = keep[order]
+
+    # paths: the record at level l is step l of its path; follow prev down to the subject
+    count = rows.size
+    step_src = np.zeros((count, max_hops), dtype=np.int64)
+    step_dst = np.zeros((count, max_hops), dtype=np.int64)
+    step_fam = np.zeros((count, max_hops), dtype=np.int64)
+    step_via = np.full((count, max_hops), -1, dtype=np.int64)
+    step_rtype = np.zeros((count, max_hops), dtype=np.int64)
+    step_raw = np.zeros((count, max_hops))
+    hops = reached.level[rows]
+    level = hops.copy()
+    record = reached.record[rows].copy()
+    for current in range(int(level.max(initial=0)), 0, -1):
+        at = np.flatnonzero(level == current)
+        here, below = reached.levels[current], reached.levels[current - 1]
+        rec = record[at]
+        prev = here["prev"][rec].astype(np.int64)
+        column = current - 1
+        step_dst[at, column] = here["node"][rec]
+        step_src[at, column] = below["node"][prev]
+        step_fam[at, column] = here["fam"][rec]
+        step_via[at, column] = here["via"][rec]
+        step_rtype[at, column] = here["rtype"][rec]
+        step_raw[at, column] = here["raw"][rec]
+        record[at] = prev
+        level[at] = current - 1
+    return Ranked(ev[order] + first_event, node[order], totals[order], strength[order], hops,
+                  step_src, step_dst, step_fam, step_via, step_rtype, step_raw)
