@@ -122,17 +122,21 @@ def run_expansion(store: GraphStore, a: Anchors, put: Callable[[str, dict[str, A
                   bulk_events: int = 0) -> None:
     from chainscout.queries.expansion import expand_events
 
-    targets = [("a day's events", 1)]
+    # the engine expand_events picks for a day, and up to 100k enterprises the frontier walk
+    # side by side on the same day (at 1M it takes minutes: bench/analysis.md has that ratio)
+    targets = [("a day's events", 1, "auto")]
+    if len(a.firms) <= 100_000:
+        targets.append(("a day's events, frontier walk", 1, "walk"))
     if bulk_events:
-        targets.append((f"{bulk_events:,} events", bulk_events))
-    for label, target in targets:
+        targets.append((f"{bulk_events:,} events", bulk_events, "auto"))
+    for label, target, engine in targets:
         first, last, _ = a.dates_for(target)
         started = time.perf_counter()
         batch = expand_events(store, date_from=first, date_to=last, max_hops=2, per_event_limit=20,
-                              as_of=AS_OF_DATE)
+                              as_of=AS_OF_DATE, engine=engine)
         secs = time.perf_counter() - started
         put(label, {"events": len(batch.events), "hits": len(batch.hits), "dates": f"{first}..{last}",
-                    "seconds": round(secs, 2),
+                    "engine": batch.engine, "seconds": round(secs, 2),
                     "events_per_s": round(len(batch.events) / secs) if secs else 0})
 
 

@@ -42,7 +42,13 @@ Design for batch feeds (100k events at 1M enterprises):
   plans inbound patterns with a labelled far end and a ``x <> s`` filter as label scans — 10 000×
   slower at 100k enterprises.
 
-Measured (embedded FalkorDB, 2 cores shared with other jobs; the latest day of the bench demo
+Large batches take a second engine with the same hits (``engine="arrays"``; ``"auto"`` picks it
+for a day's feed): each family's relationships are exported once per batch
+(``expansion_graph``), and the walk and ranking run over arrays for thousands of events at a
+time (``expansion_vector``). At 1M enterprises 102,522 events took 77 s instead of 1,643 s; the
+export is most of it (bench/analysis.md).
+
+Frontier walk, measured (embedded FalkorDB, 2 cores shared with other jobs; the latest day of the bench demo
 sets, 2 hops, top 20, old and new walk side by side in one process, identical hits): 10k, 124
 events 2.9 → 1.2 s; 100k, 1,311 events 106 → 32 s (12 → 40 events/s; client CPU 42 → 17 s,
 server CPU 20 → 4.6 s); 1M, the day's first 300 events 119 → 18 s, the whole day (12,790 events)
@@ -244,6 +250,7 @@ class BatchExpansion:
     events: tuple[TriggerEvent, ...]
     hits: Sequence[ExpansionHit]  # total desc, uscc, event_id
     skipped: Mapping[str, str] = field(default_factory=dict)  # event_id → reason
+    engine: str = "walk"  # how the batch was expanded: "walk" or "arrays"
 
 
 @dataclass(frozen=True)
@@ -334,7 +341,7 @@ def expand_events(
     if engine == "arrays" or (engine == "auto" and _arrays_pay(store, len(events))):
         ranked = _array_hits(store, events, catalogue, chosen, weights, max_hops,
                              per_event_limit, beam, max_fanout, exclude_statuses, window)
-        return BatchExpansion(tuple(events), ranked, skipped)
+        return BatchExpansion(tuple(events), ranked, skipped, "arrays")
     walk = _Walk(store, chosen, weights, beam, max_fanout, batch_size, workers=workers)
     hits: list[ExpansionHit] = []
     known = _KnownFacts()

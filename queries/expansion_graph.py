@@ -217,17 +217,18 @@ def build(
                 if spec.query != query:
                     continue
                 types, via = family_types[name]
+                rows = len(columns[spec.src])
+                # an export of one relationship type leaves the type out
+                t: Any = columns["t"] if "t" in columns else np.full(rows, types[0], object)
                 if via:
                     columns_of[name] = _via_links(ids, weights, columns[spec.src],
-                                                  columns[spec.dst], columns["t"],
-                                                  columns.get("pct"))
+                                                  columns[spec.dst], t, columns.get("pct"))
                 else:
                     codes = {type_: i for i, type_ in enumerate(sorted(types))}
-                    tcode = np.fromiter((codes[x] for x in columns["t"]), dtype=np.int64,
-                                        count=len(columns["t"]))
+                    tcode = (np.fromiter((codes[x] for x in t), dtype=np.int64, count=rows)
+                             if len(codes) > 1 else np.zeros(rows, dtype=np.int64))
                     columns_of[name] = (ids.add(columns[spec.src]), ids.add(columns[spec.dst]),
-                                        tcode, _link_weights(weights, columns["t"],
-                                                             columns.get("pct")))
+                                        tcode, _link_weights(weights, t, columns.get("pct")))
             del columns
     if progress:
         progress("expansion_export_customers")
@@ -283,6 +284,13 @@ def _rank_in_groups(sorted_keys: IntArray) -> IntArray:
     starts = _group_starts(sorted_keys)
     sizes = np.diff(np.append(starts, sorted_keys.size))
     return np.arange(sorted_keys.size, dtype=np.int64) - np.repeat(starts, sizes)
+
+
+def _sort_by(key: IntArray, then: FloatArray) -> IntArray:
+    """Order by ``key``, then ``then``: one stable sort when ``then`` is constant (bare links)."""
+    if then.size and bool(np.all(then == then[0])):
+        return np.argsort(key, kind="stable")
+    return np.lexsort((then, key))
 
 
 def _csr(src: IntArray, n: int) -> IntArray:
@@ -343,7 +351,7 @@ def _via_family(name: str, rel_types: tuple[str, ...], ent: IntArray,
     n_via = len(vias)
 
     # members per via: links in (via, member uscc) order, strongest first among parallel links
-    order = np.lexsort((-w, ent, vid))
+    order = _sort_by(vid * n + ent, -w)
     m_via, m_ent, m_w = vid[order], ent[order], w[order]
     member_ptr = _csr(m_via, n_via)
     m_pos = np.arange(m_via.size, dtype=np.int64) - member_ptr[m_via]
@@ -356,7 +364,7 @@ def _via_family(name: str, rel_types: tuple[str, ...], ent: IntArray,
     size = np.diff(member_ptr)
 
     # per source: its links in (source, via) order
-    order = np.lexsort((-w, vid, ent))
+    order = _sort_by(ent * max(n_via, 1) + vid, -w)
     l_ent, l_via, l_w = ent[order], vid[order], w[order]
     links_per_source = np.bincount(l_ent, minlength=n)
     single = links_per_source[l_ent] == 1
@@ -402,7 +410,9 @@ def _via_family(name: str, rel_types: tuple[str, ...], ent: IntArray,
     not_self = r_dst != r_src
     r_src, r_dst, r_via, r_raw, r_link = (a[not_self] for a in (r_src, r_dst, r_via, r_raw,
                                                                    r_link))
-    order = np.lexsort((r_link, r_via, r_dst, r_src))
+    # the rows come in (source, via, link, member) order: a stable sort on (source, member)
+    # leaves them in (source, member, via, link) order
+    order = np.argsort(r_src * n + r_dst, kind="stable")
     r_src, r_dst, r_via, r_raw = r_src[order], r_dst[order], r_via[order], r_raw[order]
     keep = _rank_in_groups(r_src) < max_fanout
     r_src, r_dst, r_via, r_raw = r_src[keep], r_dst[keep], r_via[keep], r_raw[keep]

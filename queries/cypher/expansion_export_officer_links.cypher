@@ -1,7 +1,8 @@
 // Expansion projection: every officer role of a person in an enterprise (the officer_companies
 // family), one row per relationship (a person with two roles in one company: two rows).
+// (type(r) is carried so that FalkorDB keeps parallel relationships apart.)
 // @column e string  enterprise uscc
 // @column v string  person_id
-// @column t string  OFFICER_OF (projected so that parallel roles are not collapsed)
 MATCH (v:Person)-[r:OFFICER_OF]->(e:Enterprise)
-RETURN e.uscc AS e, v.person_id AS v, type(r) AS t
+WITH e, v, type(r) AS t
+RETURN e.uscc AS e, v.person_id AS v

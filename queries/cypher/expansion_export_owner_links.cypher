@@ -2,7 +2,6 @@
 // per relationship.
 // @column e string  enterprise uscc
 // @column v string  person_id
-// @column t string  HOLDS_SHARES
 // @column pct float  percentage held
 MATCH (v:Person)-[r:HOLDS_SHARES]->(e:Enterprise)
-RETURN e.uscc AS e, v.person_id AS v, type(r) AS t, r.percentage AS pct
+RETURN e.uscc AS e, v.person_id AS v, r.percentage AS pct
