@@ -16,8 +16,10 @@ member list once per (event, hub) for the sources that can win a member.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import gc
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -144,10 +146,16 @@ class _Ids:
         return tuple(keys[i] for i in order), list(np.split(ranked, bounds))
 
 
-def _link_weights(weights: RankingWeights, types: Sequence[Any] | npt.NDArray[Any],
-                  pct: Sequence[Any] | npt.NDArray[Any] | None) -> FloatArray:
-    """``relation_weight`` per relationship, computed once per distinct (type, percentage)."""
-    tcode, tnames = pd.factorize(np.asarray(types, dtype=object))
+def _link_weights(weights: RankingWeights, rows: int, types: Sequence[Any] | None,
+                  pct: Sequence[Any] | None, single_type: str) -> FloatArray:
+    """``relation_weight`` per relationship, computed once per distinct (type, percentage);
+    ``types`` None: every relationship is ``single_type``."""
+    if types is None:
+        tcode = np.zeros(rows, dtype=np.int64)
+        tnames: Sequence[Any] = [single_type]
+    else:
+        tcode, found = pd.factorize(np.asarray(types, dtype=object))
+        tnames = list(found)
     if pct is None:
         per_type = np.array([relation_weight(weights, str(t), None) for t in tnames])
         return per_type[tcode] if tcode.size else np.zeros(0)
@@ -162,7 +170,7 @@ def _link_weights(weights: RankingWeights, types: Sequence[Any] | npt.NDArray[An
 
 
 def _via_links(ids: _Ids, weights: RankingWeights, members: Sequence[Any], vias: Sequence[Any],
-               types: Sequence[Any], pct: Sequence[Any] | None
+               types: Sequence[Any] | None, pct: Sequence[Any] | None, single_type: str
                ) -> tuple[int, None, tuple[IntArray, list[str]], FloatArray]:
     """A hub family's links, without via nodes that have a single link (their one member is
     the source itself: no neighbour) — most persons are officers of one company. Via nodes are
@@ -173,14 +181,30 @@ def _via_links(ids: _Ids, weights: RankingWeights, members: Sequence[Any], vias:
     links = np.bincount(code, minlength=len(uniques))
     keep = np.flatnonzero(links[code] > 1)
     shared = np.flatnonzero(links > 1)
-    keys = [str(k) for k in np.asarray(uniques, dtype=object)[shared].tolist()]
+    keys = [k if isinstance(k, str) else str(k)
+            for k in np.asarray(uniques, dtype=object)[shared].tolist()]
     by_key = sorted(range(len(keys)), key=keys.__getitem__)
     renumber = np.full(len(uniques), -1, dtype=np.int64)
     renumber[shared[np.asarray(by_key, dtype=np.int64)]] = np.arange(len(keys), dtype=np.int64)
     kept_members = np.asarray(members, dtype=object)[keep]
-    kept_pct = None if pct is None else np.asarray(pct, dtype=object)[keep]
-    w = _link_weights(weights, np.asarray(types, dtype=object)[keep], kept_pct)
+    kept_pct = None if pct is None else np.asarray(pct, dtype=object)[keep].tolist()
+    kept_types = None if types is None else np.asarray(types, dtype=object)[keep].tolist()
+    w = _link_weights(weights, keep.size, kept_types, kept_pct, single_type)
     return (ids.add(kept_members), None, (renumber[code[keep]], [keys[i] for i in by_key]), w)
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Millions of strings and lists arrive from an export, none in a reference cycle; the
+    cyclic collector would walk every live object again and again while they do (a quarter of
+    the build at 1M enterprises, more in a process that holds much else)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def build(
@@ -198,6 +222,21 @@ def build(
     ``family_types`` gives per family its relationship types and whether a hop goes through a via
     node (``expansion.FAMILIES``; passed in to keep this module below it).
     """
+    with _cyclic_gc_paused():
+        return _build(store, families, family_types, weights, max_fanout, excluded_statuses,
+                      subjects, progress)
+
+
+def _build(
+    store: GraphStore,
+    families: Sequence[str],
+    family_types: Mapping[str, tuple[tuple[str, ...], bool]],
+    weights: RankingWeights,
+    max_fanout: int,
+    excluded_statuses: Sequence[str],
+    subjects: Iterable[str],
+    progress: Callable[[str], None] | None,
+) -> ExpansionGraph:
     ids = _Ids()
     columns_of: dict[str, tuple[int, int | None, Any, FloatArray]] = {}
     queries = list(dict.fromkeys(EXPORTS[name].query for name in families))
@@ -218,17 +257,18 @@ def build(
                     continue
                 types, via = family_types[name]
                 rows = len(columns[spec.src])
-                # an export of one relationship type leaves the type out
-                t: Any = columns["t"] if "t" in columns else np.full(rows, types[0], object)
+                t = columns.get("t")  # an export of one relationship type leaves it out
                 if via:
                     columns_of[name] = _via_links(ids, weights, columns[spec.src],
-                                                  columns[spec.dst], t, columns.get("pct"))
+                                                  columns[spec.dst], t, columns.get("pct"),
+                                                  types[0])
                 else:
                     codes = {type_: i for i, type_ in enumerate(sorted(types))}
-                    tcode = (np.fromiter((codes[x] for x in t), dtype=np.int64, count=rows)
-                             if len(codes) > 1 else np.zeros(rows, dtype=np.int64))
+                    tcode = (np.zeros(rows, dtype=np.int64) if t is None else
+                             np.fromiter((codes[x] for x in t), dtype=np.int64, count=rows))
                     columns_of[name] = (ids.add(columns[spec.src]), ids.add(columns[spec.dst]),
-                                        tcode, _link_weights(weights, t, columns.get("pct")))
+                                        tcode, _link_weights(weights, rows, t,
+                                                             columns.get("pct"), types[0]))
             del columns
     if progress:
         progress("expansion_export_customers")
