@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from typing import Any
@@ -25,6 +26,7 @@ from .base import (
 )
 from .dialect import neo4j_schema_statements
 
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _READ_ONLY_CODES = (
     "Neo.ClientError.Statement.AccessMode",
     "Neo.ClientError.Security.Forbidden",
@@ -81,18 +83,22 @@ class Neo4jStore:
 
     def read_columns(self, cypher: str, params: Mapping[str, Any] | None = None, *,
                      kinds: Mapping[str, str]) -> dict[str, list[Any]]:
-        """The driver's values are typed already; ``kinds`` only checks the columns."""
-        def work(tx: neo4j.ManagedTransaction) -> dict[str, list[Any]]:
-            result = tx.run(cypher, dict(params or {}))
-            names = list(result.keys())
-            rows = result.values()
-            if set(names) != set(kinds):
-                raise StoreError(f"export columns {names} differ from the declared {sorted(kinds)}")
-            columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-            return {n: list(c) for n, c in zip(names, columns, strict=True)}
+        """The rows come back as one list (``collect`` over the query in a subquery): the driver
+        spends ≈ 25 µs of client CPU on every record, a third of that on a list element. The
+        server holds the list in the transaction's memory (≈ 100–200 bytes a row)."""
+        names = list(kinds)
+        for name in names:
+            if not _IDENTIFIER.fullmatch(name):
+                raise StoreError(f"export column {name!r} is not a plain identifier")
+        wrapped = f"CALL () {{\n{cypher}\n}}\nRETURN collect([{', '.join(names)}]) AS rows"
+
+        def work(tx: neo4j.ManagedTransaction) -> list[list[Any]]:
+            record = tx.run(wrapped, dict(params or {})).single()
+            return list(record["rows"]) if record is not None else []
 
         with self._errors(), self._session(neo4j.READ_ACCESS, self.read_retry_s) as session:
-            return session.execute_read(work)
+            rows = session.execute_read(work)
+        return {name: [row[i] for row in rows] for i, name in enumerate(names)}
 
     def write(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         def work(tx: neo4j.ManagedTransaction) -> list[Row]:
