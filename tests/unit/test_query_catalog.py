@@ -60,3 +60,25 @@ def test_every_shipped_query_parses_and_variants_match_their_shared_query() -> N
         name, store, _ = file_name.split(".")
         variant = load_query(name, store)
         assert variant.param_names == load_query(name).param_names, file_name
+
+
+def test_exports_declare_their_columns() -> None:
+    q = parse_query("x", "// Links.\n// @column a string  one end\n// @column pct float  share\n"
+                         "MATCH (a)-[r]->(b) RETURN a.k AS a, r.p AS pct", "x.cypher")
+    assert q.column_kinds == {"a": "string", "pct": "float"}
+    assert q.description == "Links."
+    with pytest.raises(ValueError, match="unknown kind"):
+        parse_query("x", "// @column a text\nRETURN 1 AS a", "x.cypher")
+    for name in query_names():
+        if name.startswith("expansion_export_"):
+            assert load_query(name).columns, name
+
+
+def test_a_query_without_columns_is_not_an_export() -> None:
+    from types import SimpleNamespace
+
+    from chainscout.queries.runner import export_named
+
+    store = SimpleNamespace(name="falkordb")
+    with pytest.raises(ValueError, match="not an export"):
+        export_named(store, "expansion_events", {"event_ids": []})  # type: ignore[arg-type]
