@@ -299,15 +299,20 @@ def render(results: list[dict[str, Any]]) -> str:
     for size in sizes:
         for st in stores:
             r = next((x for x in results if x["store"] == st and x["size"] == size), {})
-            for name, f in (r.get("sections", {}).get("expansion", {})).items():
-                if not f.get("events_per_s") or f.get("engine") == "walk" and "walk" in name:
-                    continue  # the side-by-side walk is a baseline, not the product's figure
+            entries = {name: f for name, f in (r.get("sections", {}).get("expansion", {})).items()
+                       if f.get("events_per_s") and not (f.get("engine") == "walk"
+                                                         and "walk" in name)}
+            # a batch of 100k events is the goal itself; a day's events only project it (and
+            # overstate it: the exported-graph engine pays its export once per batch)
+            full = {n: f for n, f in entries.items() if int(f.get("events") or 0) >= 100_000}
+            for name, f in (full or entries).items():
                 projected = 100_000 / float(f["events_per_s"])
                 ok = projected <= 60
+                how = "measured" if name in full else "projected linearly"
                 rows.append([f"100k events expanded and ranked ≤ 60 s (from {name}: "
                              f"{f['events_per_s']} events/s)", st, _size(size),
-                             f"{projected:,.0f} s projected",
-                             "met" if ok else f"**missed** ({projected / 60:.0f}× the limit)"])
+                             f"{projected:,.0f} s {how}",
+                             "met" if ok else f"**missed** ({projected / 60:.1f}× the limit)"])
     out += _table(["goal", "store", "size", "measured", "verdict"], rows)
     return "\n".join(out) + "\n"
 
