@@ -157,7 +157,8 @@ EXAMPLES: dict[str, str] = {
 
 #: Per-query values where the shared example does not fit: ``gap`` and ``adjacency`` go with one
 #: segment (the demo's flagship park lacks packaging and testing); the anchor's group neither took
-#: nor made venture investments, so the investment steps start from enterprises that did.
+#: nor made venture investments, so the investment steps start from enterprises that did; the
+#: excluded-status export asks for the statuses expansion excludes by default.
 QUERY_EXAMPLES: dict[str, dict[str, str]] = {
     "gap_fillers": {"segment_ids": cypher_literal([f"{EXAMPLE_CHAIN}.packaging_test"])},
     "expansion_step_investors": {"sources": _collect(
@@ -167,6 +168,7 @@ QUERY_EXAMPLES: dict[str, dict[str, str]] = {
         "MATCH (e:Enterprise)-[:INVESTS_IN]->(:Enterprise) RETURN DISTINCT e.uscc AS id "
         "ORDER BY id LIMIT 5")},
 }
+QUERY_EXAMPLES["expansion_export_excluded"] = {"excluded": cypher_literal(["revoked", "cancelled"])}
 QUERY_EXAMPLES["expansion_walk_investors"] = QUERY_EXAMPLES["expansion_step_investors"]
 QUERY_EXAMPLES["expansion_walk_investees"] = QUERY_EXAMPLES["expansion_step_investees"]
 

@@ -11,8 +11,9 @@ Python's ``round(x, 6)`` (see :func:`round6`), so the hits equal the walk's to t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -169,6 +170,137 @@ def _floor(graph: ExpansionGraph, subjects: IntArray, scoring: Scoring, k: int,
     return floor
 
 
+_CANDIDATE_FIELDS = ("rep", "dst", "strength", "pos", "fam", "via", "rtype", "raw")
+
+
+@dataclass(frozen=True)
+class _Candidates:
+    """One level's (frontier row, neighbour) pairs, a row each."""
+
+    rep: IntArray  # frontier row the hop starts from
+    dst: IntArray
+    strength: FloatArray
+    pos: IntArray  # position in the row's neighbour list for the family
+    fam: IntArray
+    via: IntArray
+    rtype: IntArray
+    raw: FloatArray
+
+    def take(self, index: IntArray) -> _Candidates:
+        return _Candidates(*(getattr(self, f)[index] for f in _CANDIDATE_FIELDS))
+
+    @staticmethod
+    def join(parts: Sequence[_Candidates]) -> _Candidates:
+        return _Candidates(*(np.concatenate([getattr(p, f) for p in parts])
+                             for f in _CANDIDATE_FIELDS))
+
+
+@dataclass
+class _Frontier:
+    """The nodes a level expands: their records in the previous level, in frontier order."""
+
+    records: IntArray
+    ev: IntArray
+    node: IntArray
+    strength: FloatArray
+    pos: IntArray  # rank within its event: the walk's tie order
+
+
+def _candidates(fams: Sequence[FamilyGraph], front: _Frontier, factor: Mapping[int, float],
+                max_fanout: int, bound: tuple[Scoring, ExpansionGraph, FloatArray] | None
+                ) -> _Candidates | None:
+    """Every neighbour of every frontier node over every family; with ``bound`` (scoring, graph
+    and each event's floor) only those whose total could reach the floor."""
+    parts: list[_Candidates] = []
+    for fi, fam in enumerate(fams):
+        f = factor[fam.rels]
+        rows = np.arange(front.node.size, dtype=np.int64)
+        if bound is not None:
+            # frontier rows none of whose neighbours over this family could reach the floor
+            scoring, _, floor = bound
+            strongest = front.strength * max(fam.max_raw, fam.hub_raw if fam.members.size
+                                             else 0.0) * f
+            rows = np.flatnonzero(scoring.best_case(front.ev, strongest) >= floor[front.ev])
+        sub, edge, pos = _gather(fam.indptr, front.node[rows])
+        if sub.size:
+            rep = rows[sub]
+            raw = fam.raw[edge]
+            parts.append(_Candidates(rep, fam.dst[edge], front.strength[rep] * raw * f, pos,
+                                     np.full(rep.size, fi), fam.via[edge], fam.rtype[edge], raw))
+        sub, member, pos = _hub_candidates(fam, front.ev[rows], front.node[rows],
+                                           front.strength[rows], front.pos[rows], max_fanout)
+        if sub.size:
+            rep = rows[sub]
+            raw = np.full(rep.size, fam.hub_raw)
+            parts.append(_Candidates(rep, member, front.strength[rep] * raw * f, pos,
+                                     np.full(rep.size, fi), fam.hub_via[front.node[rep]],
+                                     np.zeros(rep.size, dtype=np.int64), raw))
+    if not parts:
+        return None
+    found = _Candidates.join(parts)
+    if bound is None:
+        return found
+    scoring, graph, floor = bound
+    ev = front.ev[found.rep]
+    return found.take(np.flatnonzero(scoring.ceiling(graph, ev, found.dst, found.strength)
+                                     >= floor[ev]))
+
+
+def _strongest(key: IntArray, strength: FloatArray, order: IntArray) -> IntArray:
+    """Per distinct ``key``, the index of the strongest row, the smallest ``order`` on a tie."""
+    by_key = np.argsort(key, kind="stable")
+    starts, sizes = _runs(key[by_key])
+    s_sorted = strength[by_key]
+    best = np.maximum.reduceat(s_sorted, starts)
+    marked = np.where(s_sorted == np.repeat(best, sizes), order[by_key], _NO_ORDER)
+    first = np.minimum.reduceat(marked, starts)
+    winners: IntArray = by_key[marked == np.repeat(first, sizes)]
+    return winners
+
+
+@dataclass
+class _Known:
+    """The best reach so far of every (event, enterprise), by ``event * N + enterprise``."""
+
+    key: IntArray  # sorted
+    strength: FloatArray
+    level: IntArray
+    record: IntArray  # index into that level's records
+
+    def improved(self, key: IntArray, strength: FloatArray) -> tuple[IntArray, IntArray]:
+        """Which of the (unique) keys improve on what is known, and their positions here (-1:
+        new)."""
+        at = np.minimum(np.searchsorted(self.key, key), self.key.size - 1)
+        present = self.key[at] == key
+        better = ~present | (strength > self.strength[at])
+        return np.flatnonzero(better), np.where(present, at, -1)[better]
+
+    def update(self, key: IntArray, strength: FloatArray, at: IntArray, level: int) -> None:
+        """Record the level's improvements (record ``i`` is the ``i``-th key)."""
+        numbers = np.arange(key.size, dtype=np.int64)
+        old = at >= 0
+        self.strength[at[old]] = strength[old]
+        self.level[at[old]] = level
+        self.record[at[old]] = numbers[old]
+        new = np.flatnonzero(~old)
+        # both sorted: merge by position instead of sorting again
+        slots = np.searchsorted(self.key, key[new]) + np.arange(new.size)
+        kept = np.ones(self.key.size + new.size, dtype=bool)
+        kept[slots] = False
+        self.key = _merged(self.key, key[new], slots, kept)
+        self.strength = _merged(self.strength, strength[new], slots, kept)
+        self.level = _merged(self.level, np.full(new.size, level), slots, kept)
+        self.record = _merged(self.record, numbers[new], slots, kept)
+
+
+def _merged(old: npt.NDArray[Any], new: npt.NDArray[Any], slots: IntArray,
+            kept: npt.NDArray[np.bool_]) -> npt.NDArray[Any]:
+    out = np.empty(kept.size, dtype=old.dtype)
+    out[slots] = new
+    out[kept] = old
+    return out
+
+
 def walk(graph: ExpansionGraph, families: Sequence[str], subjects: IntArray, max_hops: int,
          beam: int, hop_decay: float, prune: tuple[Scoring, int] | None = None) -> Reached:
     """Every enterprise reached from each subject (one per event) and its strongest path.
@@ -180,122 +312,53 @@ def walk(graph: ExpansionGraph, families: Sequence[str], subjects: IntArray, max
     max_fanout = graph.max_fanout
     fams = [graph.families[name] for name in families]
     per_frontier_row = len(fams) * (max_fanout + 1)
-    factor = {(rels, first): hop_decay ** (rels - 1 if first else rels)
-              for rels in (1, 2) for first in (True, False)}
     events = subjects.size
     ev0 = np.arange(events, dtype=np.int64)
     levels: list[dict[str, npt.NDArray[np.generic]]] = [{
         "ev": ev0, "node": subjects, "strength": np.ones(events), "prev": np.full(events, -1),
         "fam": np.full(events, -1), "via": np.full(events, -1), "rtype": np.full(events, -1),
         "raw": np.ones(events)}]
-    known_key = ev0 * n + subjects  # sorted: one subject per event
-    known_s = np.ones(events)
-    known_level = np.zeros(events, dtype=np.int64)
-    known_record = ev0.copy()
-    frontier = ev0.copy()  # records of the last level, in frontier order per event
-    f_pos = np.zeros(events, dtype=np.int64)
+    known = _Known(ev0 * n + subjects, np.ones(events), np.zeros(events, dtype=np.int64),
+                   ev0.copy())  # keys sorted: one subject per event
+    front = _Frontier(ev0.copy(), ev0.copy(), subjects.astype(np.int64), np.ones(events),
+                      np.zeros(events, dtype=np.int64))
 
     for level in range(max_hops):
-        here = levels[level]
-        f_ev = here["ev"][frontier].astype(np.int64)
-        f_node = here["node"][frontier].astype(np.int64)
-        f_s = here["strength"][frontier].astype(np.float64)
-        pruning = prune is not None and level == max_hops - 1 and prune[0].w_ps >= 0
-        if pruning:
-            assert prune is not None
+        first = level == 0
+        # decay per hop: relationships in the hop, less one on the first hop
+        factor = {rels: hop_decay ** (rels - 1 if first else rels) for rels in (1, 2)}
+        bound = None
+        if prune is not None and level == max_hops - 1 and prune[0].w_ps >= 0:
             scoring, k = prune
-            floor = _floor(graph, subjects, scoring, k, known_key, known_s)
-        parts: list[tuple[IntArray, IntArray, FloatArray, IntArray, int, IntArray, IntArray,
-                          FloatArray]] = []
-        for fi, fam in enumerate(fams):
-            f = factor[fam.rels, level == 0]
-            rows = np.arange(f_node.size, dtype=np.int64)
-            if pruning:
-                # frontier rows none of whose neighbours over this family could reach the floor
-                strongest = f_s * max(fam.max_raw, fam.hub_raw if fam.members.size else 0.0) * f
-                rows = np.flatnonzero(scoring.best_case(f_ev, strongest) >= floor[f_ev])
-            sub, edge, pos = _gather(fam.indptr, f_node[rows])
-            if sub.size:
-                rep = rows[sub]
-                raw = fam.raw[edge]
-                parts.append((rep, fam.dst[edge], f_s[rep] * raw * f, pos, fi, fam.via[edge],
-                              fam.rtype[edge], raw))
-            sub, member, pos = _hub_candidates(fam, f_ev[rows], f_node[rows], f_s[rows],
-                                               f_pos[rows], max_fanout)
-            if sub.size:
-                rep = rows[sub]
-                raw = np.full(rep.size, fam.hub_raw)
-                parts.append((rep, member, f_s[rep] * raw * f, pos, fi, fam.hub_via[f_node[rep]],
-                              np.zeros(rep.size, dtype=np.int64), raw))
-        if not parts:
+            floor = _floor(graph, subjects, scoring, k, known.key, known.strength)
+            bound = (scoring, graph, floor)
+        found = _candidates(fams, front, factor, max_fanout, bound)
+        if found is None:
             break
-        if pruning:
-            pruned = []
-            for p in parts:
-                ev = f_ev[p[0]]
-                keep = np.flatnonzero(scoring.ceiling(graph, ev, p[1], p[2]) >= floor[ev])
-                pruned.append((p[0][keep], p[1][keep], p[2][keep], p[3][keep], p[4],
-                               p[5][keep], p[6][keep], p[7][keep]))
-            parts = pruned
-        rep = np.concatenate([p[0] for p in parts])
-        dst = np.concatenate([p[1] for p in parts])
-        strength = np.concatenate([p[2] for p in parts])
-        fam_of = np.concatenate([np.full(p[0].size, p[4], dtype=np.int64) for p in parts])
-        order_key = (f_pos[rep] * per_frontier_row + fam_of * (max_fanout + 1)
-                     + np.concatenate([p[3] for p in parts]))
-        key = f_ev[rep] * n + dst
-
-        # per (event, enterprise): the strongest candidate, the earliest on a tie
-        by_key = np.argsort(key, kind="stable")
-        starts, sizes = _runs(key[by_key])
-        s_sorted = strength[by_key]
-        best = np.maximum.reduceat(s_sorted, starts)
-        marked = np.where(s_sorted == np.repeat(best, sizes), order_key[by_key], _NO_ORDER)
-        first = np.minimum.reduceat(marked, starts)
-        win = by_key[marked == np.repeat(first, sizes)]
-
-        w_key = key[win]
-        at = np.searchsorted(known_key, w_key)
-        at_c = np.minimum(at, known_key.size - 1)
-        present = known_key[at_c] == w_key
-        improved = ~present | (strength[win] > known_s[at_c])
-        win, w_key, at_c, present = win[improved], w_key[improved], at_c[improved], present[
-            improved]
-        record = {
-            "ev": f_ev[rep[win]], "node": dst[win], "strength": strength[win],
-            "prev": frontier[rep[win]], "fam": fam_of[win],
-            "via": np.concatenate([p[5] for p in parts])[win],
-            "rtype": np.concatenate([p[6] for p in parts])[win],
-            "raw": np.concatenate([p[7] for p in parts])[win],
-        }
-        levels.append(record)
-        count = win.size
-        numbers = np.arange(count, dtype=np.int64)
-        # improve what was known, add what is new
-        known_s[at_c[present]] = record["strength"][present]
-        known_level[at_c[present]] = level + 1
-        known_record[at_c[present]] = numbers[present]
-        new = ~present
-        known_key = np.concatenate((known_key, w_key[new]))
-        known_s = np.concatenate((known_s, record["strength"][new]))
-        known_level = np.concatenate((known_level, np.full(int(new.sum()), level + 1)))
-        known_record = np.concatenate((known_record, numbers[new]))
-        resort = np.argsort(known_key, kind="stable")
-        known_key, known_s = known_key[resort], known_s[resort]
-        known_level, known_record = known_level[resort], known_record[resort]
-
+        key = front.ev[found.rep] * n + found.dst
+        # per (event, enterprise) the strongest, on a tie the earliest frontier node, family
+        # and neighbour: the order the frontier walk relaxes them in
+        win = _strongest(key, found.strength,
+                         front.pos[found.rep] * per_frontier_row + found.fam * (max_fanout + 1)
+                         + found.pos)
+        better, at = known.improved(key[win], found.strength[win])
+        hop = found.take(win[better])
+        levels.append({"ev": front.ev[hop.rep], "node": hop.dst, "strength": hop.strength,
+                       "prev": front.records[hop.rep], "fam": hop.fam, "via": hop.via,
+                       "rtype": hop.rtype, "raw": hop.raw})
+        known.update(key[win[better]], hop.strength, at, level + 1)
         if level == max_hops - 1:
             break
         # next frontier: per event the beam strongest improved nodes, then lowest uscc
-        ev_l = record["ev"].astype(np.int64)
-        node_l = record["node"].astype(np.int64)
-        s_l = record["strength"].astype(np.float64)
-        order = np.lexsort((node_l, -s_l, ev_l))
+        ev_l = front.ev[hop.rep]
+        order = np.lexsort((hop.dst, -hop.strength, ev_l))
         rank = _rank_within(ev_l[order])
-        frontier = order[rank < beam]
-        f_pos = rank[rank < beam]
+        records = order[rank < beam]
+        front = _Frontier(records, ev_l[records], hop.dst[records], hop.strength[records],
+                          rank[rank < beam])
 
-    return Reached(known_key // n, known_key % n, known_s, known_level, known_record, levels)
+    return Reached(known.key // n, known.key % n, known.strength, known.level, known.record,
+                   levels)
 
 
 @dataclass(frozen=True)

@@ -379,3 +379,37 @@ def test_array_engine_on_the_known_graphs(store: GraphStore) -> None:
         assert list(arrays.hits) == list(walked.hits)
     page = expansion.page(store, arrays, limit=50)
     assert [p.score.total for p in page.items] == [h.total for h in arrays.hits]
+
+
+@pytest.mark.parametrize("max_fanout", [2, 20, 200])
+def test_exported_neighbours_are_the_step_queries(store: GraphStore, max_fanout: int) -> None:
+    """Per source and family, the exported graph's neighbour list (hub links expanded) is the
+    frontier walk's: same neighbours, via nodes, relationship types, weights and order."""
+    from chainscout.queries import expansion_graph
+
+    build(store, _random_graph(3))
+    store.write("MATCH (e:Enterprise {uscc: 'F001'}), (p:Park {park_id: 'P1'}) "
+                "CREATE (e)-[:LOCATED_IN]->(p)")
+    families = expansion.DEFAULT_FAMILIES
+    weights = expansion.load_weights()
+    graph = expansion_graph.build(
+        store, families, {n: (expansion.FAMILIES[n].rel_types,
+                              expansion.FAMILIES[n].via_label is not None) for n in families},
+        weights, max_fanout, ["revoked"])
+    walk = expansion._Walk(store, families, weights, 50, max_fanout, 5000)
+    firms = list(graph.usccs)
+    walk._load(set(firms))
+    hubs = 0
+    for i, uscc in enumerate(firms):
+        exported = []
+        for name in families:
+            fam = graph.families[name]
+            hubs += int(fam.hub_via[i] >= 0)
+            edges = [(name, graph.usccs[d], fam.vias[v] if v >= 0 else None, fam.rel_types[t], raw)
+                     for d, v, t, raw in fam.edges_of(i)]
+            if edges:
+                exported.append(edges)
+        walked = [[(e.family, e.dst, e.via, e.rel_type, e.raw) for e in edges]
+                  for _, edges in walk.adjacency[uscc]]
+        assert exported == walked, uscc
+    assert hubs > 0 or max_fanout < 16
