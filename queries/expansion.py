@@ -394,7 +394,7 @@ def _array_hits(
     graph = expansion_graph.build(
         store, chosen, {n: (FAMILIES[n].rel_types, FAMILIES[n].via_label is not None)
                         for n in chosen},
-        weights, max_fanout, exclude_statuses, subjects=(e.subject for e in events))
+        weights, max_fanout, exclude_statuses, subjects=[e.subject for e in events])
     w_ev, w_ps, w_pf, w_nc = (weights.weight(p) for p in _PARTS)
     type_codes = sorted({e.type for e in events})
     type_index = {code: i for i, code in enumerate(type_codes)}
@@ -404,8 +404,7 @@ def _array_hits(
     parts: list[expansion_vector.Ranked] = []
     for start in range(0, len(events), window):
         part = events[start:start + window]
-        subjects = np.fromiter((graph.index[e.subject] for e in part), dtype=np.int64,
-                               count=len(part))
+        subjects = graph.subjects[start:start + window]
         scoring = expansion_vector.Scoring(
             np.array([_clamp(e.value) * w_ev for e in part]),
             np.fromiter((type_index[e.type] for e in part), dtype=np.int64, count=len(part)),

@@ -38,6 +38,8 @@ FloatArray = npt.NDArray[np.float64]
 
 #: A hub family's via node with more members than this keeps single-link sources as hub links.
 HUB_MIN_MEMBERS = 16
+#: Exports in flight while the arrays of an earlier one are built (each on its own connection).
+EXPORTS_AHEAD = 2
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ class ExpansionGraph:
     """Enterprises in uscc order and, per family, their neighbours; facts for ranking."""
 
     usccs: tuple[str, ...]
-    index: Mapping[str, int]
+    subjects: IntArray  # the positions of the ``subjects`` given to :func:`build`, in order
     families: Mapping[str, FamilyGraph]
     max_fanout: int
     excluded: npt.NDArray[np.bool_]  # [N] status never a prospect
@@ -122,28 +124,34 @@ class ExpansionGraph:
 
 
 class _Ids:
-    """Enterprise usccs from every export, numbered once at the end in uscc order."""
+    """Enterprise usccs from every export, each column numbered as it arrives (while the server
+    runs the next export) and all renumbered once at the end in uscc order."""
 
     def __init__(self) -> None:
-        self.parts: list[npt.NDArray[np.object_]] = []
+        self.parts: list[tuple[IntArray, npt.NDArray[np.object_]]] = []
 
     def add(self, values: Sequence[Any] | npt.NDArray[Any]) -> int:
-        self.parts.append(np.asarray(values, dtype=object))
+        codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+        if codes.size and codes.min() < 0:
+            raise ValueError("an export returned an enterprise without a uscc")
+        self.parts.append((codes.astype(np.int64), np.asarray(uniques, dtype=object)))
         return len(self.parts) - 1
 
     def finish(self) -> tuple[tuple[str, ...], list[IntArray]]:
         """Usccs in order, and each added column as positions in that order."""
-        values = np.concatenate(self.parts) if self.parts else np.zeros(0, dtype=object)
-        codes, uniques = pd.factorize(values)
-        if codes.size and codes.min() < 0:
-            raise ValueError("an export returned an enterprise without a uscc")
-        keys = [str(u) for u in uniques]
+        if not self.parts:
+            return (), []
+        codes, uniques = pd.factorize(np.concatenate([u for _, u in self.parts]))
+        keys = [u if isinstance(u, str) else str(u) for u in uniques.tolist()]
         order = sorted(range(len(keys)), key=keys.__getitem__)
         rank = np.empty(len(keys), dtype=np.int64)
         rank[np.asarray(order, dtype=np.int64)] = np.arange(len(keys), dtype=np.int64)
-        ranked = rank[codes] if codes.size else codes.astype(np.int64)
-        bounds = np.cumsum([p.size for p in self.parts])[:-1]
-        return tuple(keys[i] for i in order), list(np.split(ranked, bounds))
+        columns, start = [], 0
+        for local, part_uniques in self.parts:
+            ranked = rank[codes[start:start + part_uniques.size]]
+            columns.append(ranked[local] if local.size else local)
+            start += part_uniques.size
+        return tuple(keys[i] for i in order), columns
 
 
 def _link_weights(weights: RankingWeights, rows: int, types: Sequence[Any] | None,
@@ -240,17 +248,17 @@ def _build(
     ids = _Ids()
     columns_of: dict[str, tuple[int, int | None, Any, FloatArray]] = {}
     queries = list(dict.fromkeys(EXPORTS[name].query for name in families))
-    with ThreadPoolExecutor(1) as prefetch:
-        # one export ahead: the server runs the next while this thread builds the last one's
-        # arrays (the reply's parsing holds the interpreter; the server's work does not)
-        ahead = prefetch.submit(export_named, store, queries[0], {}) if queries else None
+    with ThreadPoolExecutor(EXPORTS_AHEAD) as prefetch:
+        # exports ahead: the server runs the next ones while this thread builds the last one's
+        # arrays (a reply's parsing holds the interpreter; the server's work does not)
+        ahead = [prefetch.submit(export_named, store, q, {}) for q in queries[:EXPORTS_AHEAD]]
         for i, query in enumerate(queries):
             if progress:
                 progress(query)
-            assert ahead is not None
-            columns = ahead.result()
-            ahead = (prefetch.submit(export_named, store, queries[i + 1], {})
-                     if i + 1 < len(queries) else None)
+            columns = ahead.pop(0).result()
+            if i + EXPORTS_AHEAD < len(queries):
+                ahead.append(prefetch.submit(export_named, store, queries[i + EXPORTS_AHEAD],
+                                             {}))
             for name in families:
                 spec = EXPORTS[name]
                 if spec.query != query:
@@ -276,7 +284,7 @@ def _build(
     customer_slot = ids.add(customers["uscc"])
     excluded_slot = ids.add(export_named(store, "expansion_export_excluded",
                                          {"excluded": list(excluded_statuses)})["uscc"])
-    ids.add(list(subjects))
+    subject_slot = ids.add(list(subjects))
     usccs, coded = ids.finish()
     n = len(usccs)
 
@@ -307,8 +315,8 @@ def _build(
         held[i] = product_sets.setdefault(key, len(product_sets))
     excluded = np.zeros(n, dtype=bool)
     excluded[excluded_ids] = True
-    return ExpansionGraph(usccs, {u: i for i, u in enumerate(usccs)}, built, max_fanout,
-                          excluded, customer, held, tuple(product_sets))
+    return ExpansionGraph(usccs, coded[subject_slot], built, max_fanout, excluded, customer,
+                          held, tuple(product_sets))
 
 
 def _group_starts(sorted_keys: IntArray) -> IntArray:

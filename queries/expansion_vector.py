@@ -170,7 +170,7 @@ def _floor(graph: ExpansionGraph, subjects: IntArray, scoring: Scoring, k: int,
     return floor
 
 
-_CANDIDATE_FIELDS = ("rep", "dst", "strength", "pos", "fam", "via", "rtype", "raw")
+_CANDIDATE_FIELDS = ("rep", "dst", "strength", "pos", "fam", "edge")
 
 
 @dataclass(frozen=True)
@@ -182,9 +182,27 @@ class _Candidates:
     strength: FloatArray
     pos: IntArray  # position in the row's neighbour list for the family
     fam: IntArray
-    via: IntArray
-    rtype: IntArray
-    raw: FloatArray
+    edge: IntArray  # the family's explicit edge, -1 through its hub
+
+    def steps(self, fams: Sequence[FamilyGraph], node_of_rep: IntArray
+              ) -> tuple[IntArray, IntArray, FloatArray]:
+        """Via node, relationship type code and raw weight of each candidate's hop (asked for
+        the winners only)."""
+        via = np.full(self.rep.size, -1, dtype=np.int64)
+        rtype = np.zeros(self.rep.size, dtype=np.int64)
+        raw = np.zeros(self.rep.size)
+        for fi, fam in enumerate(fams):
+            mine = np.flatnonzero(self.fam == fi)
+            if not mine.size:
+                continue
+            edge = self.edge[mine]
+            explicit, hub = mine[edge >= 0], mine[edge < 0]
+            via[explicit] = fam.via[self.edge[explicit]]
+            rtype[explicit] = fam.rtype[self.edge[explicit]]
+            raw[explicit] = fam.raw[self.edge[explicit]]
+            via[hub] = fam.hub_via[node_of_rep[self.rep[hub]]]
+            raw[hub] = fam.hub_raw
+        return via, rtype, raw
 
     def take(self, index: IntArray) -> _Candidates:
         return _Candidates(*(getattr(self, f)[index] for f in _CANDIDATE_FIELDS))
@@ -226,15 +244,14 @@ def _candidates(fams: Sequence[FamilyGraph], front: _Frontier, factor: Mapping[i
             rep = rows[sub]
             raw = fam.raw[edge]
             parts.append(_Candidates(rep, fam.dst[edge], front.strength[rep] * raw * f, pos,
-                                     np.full(rep.size, fi), fam.via[edge], fam.rtype[edge], raw))
+                                     np.full(rep.size, fi), edge))
         sub, member, pos = _hub_candidates(fam, front.ev[rows], front.node[rows],
                                            front.strength[rows], front.pos[rows], max_fanout)
         if sub.size:
             rep = rows[sub]
             raw = np.full(rep.size, fam.hub_raw)
             parts.append(_Candidates(rep, member, front.strength[rep] * raw * f, pos,
-                                     np.full(rep.size, fi), fam.hub_via[front.node[rep]],
-                                     np.zeros(rep.size, dtype=np.int64), raw))
+                                     np.full(rep.size, fi), np.full(rep.size, -1)))
     if not parts:
         return None
     found = _Candidates.join(parts)
@@ -343,9 +360,10 @@ def walk(graph: ExpansionGraph, families: Sequence[str], subjects: IntArray, max
                          + found.pos)
         better, at = known.improved(key[win], found.strength[win])
         hop = found.take(win[better])
+        via, rtype, raw = hop.steps(fams, front.node)
         levels.append({"ev": front.ev[hop.rep], "node": hop.dst, "strength": hop.strength,
-                       "prev": front.records[hop.rep], "fam": hop.fam, "via": hop.via,
-                       "rtype": hop.rtype, "raw": hop.raw})
+                       "prev": front.records[hop.rep], "fam": hop.fam, "via": via,
+                       "rtype": rtype, "raw": raw})
         known.update(key[win[better]], hop.strength, at, level + 1)
         if level == max_hops - 1:
             break
