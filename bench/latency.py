@@ -138,6 +138,7 @@ def run_expansion(store: GraphStore, a: Anchors, put: Callable[[str, dict[str, A
         put(label, {"events": len(batch.events), "hits": len(batch.hits), "dates": f"{first}..{last}",
                     "engine": batch.engine, "seconds": round(secs, 2),
                     "events_per_s": round(len(batch.events) / secs) if secs else 0})
+        del batch  # each batch measured on its own: the last one's exported graph is gone
 
 
 # -- networkx baseline ------------------------------------------------------------------------------
