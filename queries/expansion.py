@@ -45,8 +45,8 @@ Design for batch feeds (100k events at 1M enterprises):
 Large batches take a second engine with the same hits (``engine="arrays"``; ``"auto"`` picks it
 for a day's feed): each family's relationships are exported once per batch
 (``expansion_graph``), and the walk and ranking run over arrays for thousands of events at a
-time (``expansion_vector``). At 1M enterprises 102,522 events took 77 s instead of 1,643 s; the
-export is most of it (bench/analysis.md).
+time (``expansion_vector``). At 1M enterprises 102,522 events took 54 s instead of 1,643 s (median
+of three runs on FalkorDB); the export is most of it (bench/analysis.md).
 
 Frontier walk, measured (embedded FalkorDB, 2 cores shared with other jobs; the latest day of the bench demo
 sets, 2 hops, top 20, old and new walk side by side in one process, identical hits): 10k, 124
