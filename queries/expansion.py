@@ -67,10 +67,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, overload
 
+import numpy as np
+
 from chainscout.graph.model import graph_model
 from chainscout.graph.stores.base import GraphRelationship, GraphStore
 from chainscout.loaders.reference_data import EventType, load_event_types
 
+from . import expansion_graph, expansion_vector
+from .array_runs import FloatArray
+from .expansion_graph import ExpansionGraph
+from .expansion_vector import clamp6
 from .paths import build_path, fetch_nodes, ref, relationship
 from .ranking import RankingWeights, load_weights, relation_weight, score
 from .results import Page, Prospect, Score, paginate
@@ -387,10 +393,6 @@ def _array_hits(
     window: int,
 ) -> Sequence[ExpansionHit]:
     """The batch over arrays: export once, then walk and rank ``window`` events at a time."""
-    import numpy as np
-
-    from . import expansion_graph, expansion_vector
-
     graph = expansion_graph.build(
         store, chosen, {n: (FAMILIES[n].rel_types, FAMILIES[n].via_label is not None)
                         for n in chosen},
@@ -419,13 +421,9 @@ def _array_hits(
 
 
 def _fit_parts(product_sets: Sequence[tuple[str, ...]], signals: Sequence[Sequence[str]],
-               w_pf: float) -> Any:
+               w_pf: float) -> FloatArray:
     """The weighted product_fit part per (held product set, event type): ``_facts_parts`` for
     all of them at once (signals counted as often as listed, as ``_fit`` does)."""
-    import numpy as np
-
-    from .expansion_vector import clamp6
-
     products = sorted({p for held in product_sets for p in held})
     column = {p: i for i, p in enumerate(products)}
     held = np.zeros((len(product_sets), len(products)))
@@ -440,15 +438,16 @@ def _fit_parts(product_sets: Sequence[tuple[str, ...]], signals: Sequence[Sequen
                 wanted[column[p], j] += 1.0
     held_wanted = held @ wanted  # small integers, exact
     fit = np.where(sizes > 0, (sizes - held_wanted) / np.where(sizes > 0, sizes, 1.0), 0.0)
-    return clamp6(fit) * w_pf
+    parts: FloatArray = clamp6(fit) * w_pf
+    return parts
 
 
 class _ArrayHits(Sequence[ExpansionHit]):
     """A batch's ranked hits kept as arrays, each drawn as an :class:`ExpansionHit` when read:
     a day's feed ranks millions of (event, prospect) pairs, and callers page through a few."""
 
-    def __init__(self, graph: Any, families: tuple[str, ...], contexts: Sequence[HitContext],
-                 ranked: Any) -> None:
+    def __init__(self, graph: ExpansionGraph, families: tuple[str, ...],
+                 contexts: Sequence[HitContext], ranked: expansion_vector.Ranked) -> None:
         self._graph = graph
         self._families = [graph.families[name] for name in families]
         self._contexts = contexts

@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -30,11 +30,9 @@ import pandas as pd
 
 from chainscout.graph.stores.base import GraphStore
 
+from .array_runs import FloatArray, IntArray, first_strongest, ranges, rank_within, runs
 from .ranking import RankingWeights, relation_weight
 from .runner import export_named
-
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 
 #: A hub family's via node with more members than this keeps single-link sources as hub links.
 HUB_MIN_MEMBERS = 16
@@ -91,8 +89,9 @@ class FamilyGraph:
         return float(self.raw.max()) if self.raw.size else 0.0
 
     def edges_of(self, i: int) -> list[tuple[int, int, int, float]]:
-        """Source ``i``'s neighbours as (dst, via, rtype, raw) in walk order, hub links expanded
-        (for tests and explanations; the walk reads the arrays)."""
+        """Source ``i``'s neighbours as (dst, via, rtype, raw) in walk order, hub links expanded:
+        what the frontier walk would fetch for it (the tests compare the two; the vectorised walk
+        reads the arrays)."""
         lo, hi = int(self.indptr[i]), int(self.indptr[i + 1])
         out = [(int(self.dst[e]), int(self.via[e]), int(self.rtype[e]), float(self.raw[e]))
                for e in range(lo, hi)]
@@ -215,6 +214,7 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+@_cyclic_gc_paused()
 def build(
     store: GraphStore,
     families: Sequence[str],
@@ -223,28 +223,12 @@ def build(
     max_fanout: int,
     excluded_statuses: Sequence[str],
     subjects: Iterable[str] = (),
-    progress: Callable[[str], None] | None = None,
 ) -> ExpansionGraph:
     """Export what ``families`` walk and build their neighbour arrays.
 
     ``family_types`` gives per family its relationship types and whether a hop goes through a via
     node (``expansion.FAMILIES``; passed in to keep this module below it).
     """
-    with _cyclic_gc_paused():
-        return _build(store, families, family_types, weights, max_fanout, excluded_statuses,
-                      subjects, progress)
-
-
-def _build(
-    store: GraphStore,
-    families: Sequence[str],
-    family_types: Mapping[str, tuple[tuple[str, ...], bool]],
-    weights: RankingWeights,
-    max_fanout: int,
-    excluded_statuses: Sequence[str],
-    subjects: Iterable[str],
-    progress: Callable[[str], None] | None,
-) -> ExpansionGraph:
     ids = _Ids()
     columns_of: dict[str, tuple[int, int | None, Any, FloatArray]] = {}
     queries = list(dict.fromkeys(EXPORTS[name].query for name in families))
@@ -253,8 +237,6 @@ def _build(
         # arrays (a reply's parsing holds the interpreter; the server's work does not)
         ahead = [prefetch.submit(export_named, store, q, {}) for q in queries[:EXPORTS_AHEAD]]
         for i, query in enumerate(queries):
-            if progress:
-                progress(query)
             columns = ahead.pop(0).result()
             if i + EXPORTS_AHEAD < len(queries):
                 ahead.append(prefetch.submit(export_named, store, queries[i + EXPORTS_AHEAD],
@@ -278,8 +260,6 @@ def _build(
                                         tcode, _link_weights(weights, rows, t,
                                                              columns.get("pct"), types[0]))
             del columns
-    if progress:
-        progress("expansion_export_customers")
     customers = export_named(store, "expansion_export_customers", {})
     customer_slot = ids.add(customers["uscc"])
     excluded_slot = ids.add(export_named(store, "expansion_export_excluded",
@@ -319,21 +299,6 @@ def _build(
                           held, tuple(product_sets))
 
 
-def _group_starts(sorted_keys: IntArray) -> IntArray:
-    """Start of each run of equal values in a sorted array."""
-    if sorted_keys.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    change = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
-    return np.concatenate(([0], change)).astype(np.int64)
-
-
-def _rank_in_groups(sorted_keys: IntArray) -> IntArray:
-    """Position of each element within its run of equal keys."""
-    starts = _group_starts(sorted_keys)
-    sizes = np.diff(np.append(starts, sorted_keys.size))
-    return np.arange(sorted_keys.size, dtype=np.int64) - np.repeat(starts, sizes)
-
-
 def _sort_by(key: IntArray, then: FloatArray) -> IntArray:
     """Order by ``key``, then ``then``: one stable sort when ``then`` is constant (bare links)."""
     if then.size and bool(np.all(then == then[0])):
@@ -350,17 +315,8 @@ def _csr(src: IntArray, n: int) -> IntArray:
 def _strongest_per_run(raw: FloatArray, *keys: IntArray) -> IntArray:
     """Indexes keeping, per run of rows with equal ``keys`` (sorted), the strongest row, the first
     on a tie — as the walk keeps the first strongest of parallel relationships."""
-    if raw.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    change = np.zeros(raw.size - 1, dtype=bool)
-    for key in keys:
-        change |= key[1:] != key[:-1]
-    starts = np.concatenate(([0], np.flatnonzero(change) + 1)).astype(np.int64)
-    sizes = np.diff(np.append(starts, raw.size))
-    best = np.maximum.reduceat(raw, starts)
-    is_best = raw == np.repeat(best, sizes)
-    position = np.where(is_best, np.arange(raw.size), raw.size)
-    return np.minimum.reduceat(position, starts).astype(np.int64)
+    starts, sizes = runs(*keys)
+    return first_strongest(raw, np.arange(raw.size, dtype=np.int64), starts, sizes)
 
 
 def _finish(name: str, rels: int, rel_types: tuple[str, ...], src: IntArray, dst: IntArray,
@@ -380,7 +336,7 @@ def _direct_family(name: str, rel_types: tuple[str, ...], src: IntArray, dst: In
     the strongest per neighbour (``expansion._Walk._direct``)."""
     order = np.lexsort((-w, tcode, dst, src))
     src, dst, tcode, w = src[order], dst[order], tcode[order], w[order]
-    keep = _rank_in_groups(src) < max_fanout
+    keep = rank_within(src) < max_fanout
     src, dst, tcode, w = src[keep], dst[keep], tcode[keep], w[keep]
     best = _strongest_per_run(w, src, dst)
     return _finish(name, 1, rel_types, src[best], dst[best], np.full(best.size, -1, np.int64),
@@ -439,19 +395,15 @@ def _via_family(name: str, rel_types: tuple[str, ...], ent: IntArray,
     # explicit edges: every other link, joined with the first max_fanout + (links from its source
     # to that via node) members of its via node
     j_ent, j_via, j_w = l_ent[~hub_link], l_via[~hub_link], l_w[~hub_link]
-    link_no = _rank_in_groups(j_ent)
+    link_no = rank_within(j_ent)
     pair = j_ent * n_via + j_via
     pair_order = np.argsort(pair, kind="stable")
     pair_sorted = pair[pair_order]
-    starts = _group_starts(pair_sorted)
-    counts = np.diff(np.append(starts, pair_sorted.size))
+    _, counts = runs(pair_sorted)
     own = np.empty(pair.size, dtype=np.int64)
     own[pair_order] = np.repeat(counts, counts)  # links from this source to this via node
     take = np.minimum(size[j_via], max_fanout + own)
-    total = int(take.sum())
-    rep = np.repeat(np.arange(j_ent.size, dtype=np.int64), take)
-    offset = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(take) - take, take)
-    row = member_ptr[j_via[rep]] + offset
+    rep, row, _ = ranges(member_ptr[j_via], take)
     r_src, r_dst, r_via = j_ent[rep], m_ent[row], j_via[rep]
     r_raw = j_w[rep] * m_w[row]
     r_link = link_no[rep]
@@ -462,7 +414,7 @@ def _via_family(name: str, rel_types: tuple[str, ...], ent: IntArray,
     # leaves them in (source, member, via, link) order
     order = np.argsort(r_src * n + r_dst, kind="stable")
     r_src, r_dst, r_via, r_raw = r_src[order], r_dst[order], r_via[order], r_raw[order]
-    keep = _rank_in_groups(r_src) < max_fanout
+    keep = rank_within(r_src) < max_fanout
     r_src, r_dst, r_via, r_raw = r_src[keep], r_dst[keep], r_via[keep], r_raw[keep]
     best = _strongest_per_run(r_raw, r_src, r_dst, r_via)
     return _finish(name, 2, rel_types, r_src[best], r_dst[best], r_via[best],

@@ -11,16 +11,16 @@ Python's ``round(x, 6)`` (see :func:`round6`), so the hits equal the walk's to t
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from .expansion_graph import ExpansionGraph, FamilyGraph, FloatArray, IntArray
-
-_NO_ORDER = np.iinfo(np.int64).max
+from .array_runs import FloatArray, IntArray, first_strongest, ranges, rank_within, runs
+from .expansion_graph import ExpansionGraph, FamilyGraph
 
 
 def round6(x: FloatArray) -> FloatArray:
@@ -51,7 +51,13 @@ class Scoring:
     w_ps: float
     fit_part: FloatArray  # [product sets, event types]
     customer_part: FloatArray  # [2]: not a customer, customer
-    _best_facts: FloatArray | None = field(default=None, repr=False, compare=False)
+
+    @functools.cached_property
+    def _best_facts(self) -> FloatArray:
+        """Per event type, the largest facts part any enterprise can add."""
+        best: FloatArray = self.fit_part.max(axis=0) if self.fit_part.shape[0] else np.zeros(
+            self.fit_part.shape[1])
+        return best + float(self.customer_part.max())
 
     def totals(self, graph: ExpansionGraph, ev: IntArray, node: IntArray,
                strength: FloatArray) -> FloatArray:
@@ -62,11 +68,6 @@ class Scoring:
 
     def best_case(self, ev: IntArray, strength: FloatArray) -> FloatArray:
         """At least the total of any enterprise reached at ``strength`` for these events."""
-        if self._best_facts is None:
-            best = self.fit_part.max(axis=0) if self.fit_part.size else np.zeros(
-                self.fit_part.shape[1])
-            object.__setattr__(self, "_best_facts", best + self.customer_part.max())
-        assert self._best_facts is not None
         base = self.event_part[ev] + (np.minimum(strength, 1.0) + 1e-6) * self.w_ps
         return base + self._best_facts[self.event_type[ev]] + 1e-6
 
@@ -93,28 +94,10 @@ class Reached:
     levels: list[dict[str, npt.NDArray[np.generic]]]
 
 
-def _runs(keys: IntArray) -> tuple[IntArray, IntArray]:
-    """Starts and sizes of the runs of equal values in a sorted array."""
-    if keys.size == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
-    starts = np.concatenate(([0], np.flatnonzero(keys[1:] != keys[:-1]) + 1)).astype(np.int64)
-    return starts, np.diff(np.append(starts, keys.size))
-
-
-def _rank_within(keys: IntArray) -> IntArray:
-    starts, sizes = _runs(keys)
-    return np.arange(keys.size, dtype=np.int64) - np.repeat(starts, sizes)
-
-
 def _gather(indptr: IntArray, nodes: IntArray) -> tuple[IntArray, IntArray, IntArray]:
     """For CSR rows ``nodes``: (row of each element, element index, position within the row)."""
     starts = indptr[nodes]
-    counts = indptr[nodes + 1] - starts
-    total = int(counts.sum())
-    rep = np.repeat(np.arange(nodes.size, dtype=np.int64), counts)
-    pos = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
-    return rep, starts[rep] + pos, pos
+    return ranges(starts, indptr[nodes + 1] - starts)
 
 
 def _hub_candidates(fam: FamilyGraph, f_ev: IntArray, f_node: IntArray, f_s: FloatArray,
@@ -134,13 +117,13 @@ def _hub_candidates(fam: FamilyGraph, f_ev: IntArray, f_node: IntArray, f_s: Flo
     order = np.lexsort((f_pos[rows], -f_s[rows], h_via, f_ev[rows]))
     rows, h_via = rows[order], h_via[order]
     group = f_ev[rows] * (fam.member_ptr.size) + h_via
-    rank = _rank_within(group)
+    rank = rank_within(group)
     early = fam.hub_pos[f_node[rows]] < max_fanout
     # the first source listed within the first max_fanout of each group
     first_early = np.zeros(rows.size, dtype=bool)
     if early.any():
         e_rows = np.flatnonzero(early)
-        first_early[e_rows[_rank_within(group[e_rows]) == 0]] = True
+        first_early[e_rows[rank_within(group[e_rows]) == 0]] = True
     chosen = rows[(rank < 2) | first_early]
 
     node = f_node[chosen]
@@ -164,7 +147,7 @@ def _floor(graph: ExpansionGraph, subjects: IntArray, scoring: Scoring, k: int,
     ev, node = ev[ok], node[ok]
     totals = scoring.totals(graph, ev, node, known_s[ok])
     order = np.lexsort((-totals, ev))
-    kth = _rank_within(ev[order]) == k - 1
+    kth = rank_within(ev[order]) == k - 1
     floor = np.full(subjects.size, -np.inf)
     floor[ev[order][kth]] = totals[order][kth]
     return floor
@@ -266,12 +249,8 @@ def _candidates(fams: Sequence[FamilyGraph], front: _Frontier, factor: Mapping[i
 def _strongest(key: IntArray, strength: FloatArray, order: IntArray) -> IntArray:
     """Per distinct ``key``, the index of the strongest row, the smallest ``order`` on a tie."""
     by_key = np.argsort(key, kind="stable")
-    starts, sizes = _runs(key[by_key])
-    s_sorted = strength[by_key]
-    best = np.maximum.reduceat(s_sorted, starts)
-    marked = np.where(s_sorted == np.repeat(best, sizes), order[by_key], _NO_ORDER)
-    first = np.minimum.reduceat(marked, starts)
-    winners: IntArray = by_key[marked == np.repeat(first, sizes)]
+    starts, sizes = runs(key[by_key])
+    winners: IntArray = by_key[first_strongest(strength[by_key], order[by_key], starts, sizes)]
     return winners
 
 
@@ -370,7 +349,7 @@ def walk(graph: ExpansionGraph, families: Sequence[str], subjects: IntArray, max
         # next frontier: per event the beam strongest improved nodes, then lowest uscc
         ev_l = front.ev[hop.rep]
         order = np.lexsort((hop.dst, -hop.strength, ev_l))
-        rank = _rank_within(ev_l[order])
+        rank = rank_within(ev_l[order])
         records = order[rank < beam]
         front = _Frontier(records, ev_l[records], hop.dst[records], hop.strength[records],
                           rank[rank < beam])
@@ -429,7 +408,7 @@ def rank(graph: ExpansionGraph, reached: Reached, subjects: IntArray, scoring: S
     span = top - int(micro.min(initial=0)) + 1
     order = np.argsort(ev * span + (top - micro), kind="stable")
     if k is not None:
-        order = order[_rank_within(ev[order]) < k]
+        order = order[rank_within(ev[order]) < k]
     rows = keep[order]
 
     # paths: the record at level l is step l of its path; follow prev down to the subject

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator, Mapping
-from typing import Any, Protocol
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Protocol, TypeVar
 
 import redis
 from falkordb import FalkorDB
@@ -23,6 +23,7 @@ from .dialect import IndexSpec, falkordb_constraint_command, falkordb_index_stat
 from .falkordb_reply import ReplyDecoder
 
 _WRITE_RETRIES = 3
+_T = TypeVar("_T")
 
 #: How long a command waits, at most, while the server answers ``BUSY``. FalkorDB answers that to
 #: every command while it waits, past ``busy-reply-threshold``, to fork (an AOF rewrite or snapshot
@@ -78,40 +79,31 @@ class FalkorDBStore:
     def read(
         self, cypher: str, params: Mapping[str, Any] | None = None, *, timeout_s: float | None = None
     ) -> list[Row]:
-        """A read that finds the server gone (killed, crashed) waits for the supervisor to bring it
-        back and runs once more — reads are safe to repeat; if it cannot come back, 503."""
         timeout_ms = max(1, int(timeout_s * 1000)) if timeout_s else None
         _refuse_nul(params)
-        for attempt in range(2):
-            try:
-                return self._run("GRAPH.RO_QUERY", cypher, params, timeout_ms)
-            except redis.ConnectionError as exc:
-                if attempt or self._supervisor is None:
-                    raise self._mapped(exc) from exc
-                self._revive(exc)
-            except Exception as exc:
-                raise self._mapped(exc) from exc
-        raise StoreUnavailable("FalkorDB read failed")  # pragma: no cover - loop always returns
+        return self._retry_read(lambda: self._run("GRAPH.RO_QUERY", cypher, params, timeout_ms))
 
     def read_columns(self, cypher: str, params: Mapping[str, Any] | None = None, *,
                      kinds: Mapping[str, str]) -> dict[str, list[Any]]:
-        """Like :meth:`read` (one retry after a revived server), decoded column by column.
-
-        Scalar exports take the verbose reply: strings, integers and nulls arrive as themselves
+        """Scalar exports take the verbose reply: strings, integers and nulls arrive as themselves
         (the compact reply wraps every value in a ``[type, value]`` pair, and parsing those was
         most of an export's time) and doubles as the same text the compact reply carries."""
         _refuse_nul(params)
-        query = self._graph._build_params_header(dict(params)) + cypher if params else cypher
         verbose = set(kinds.values()) <= _VERBOSE_KINDS
-        args: list[Any] = ["GRAPH.RO_QUERY", self.graph_name, query]
-        if not verbose:
-            args.append("--compact")
+        args = self._query_args("GRAPH.RO_QUERY", cypher, params, compact=not verbose)
+
+        def export() -> dict[str, list[Any]]:
+            reply = self._execute(args)
+            return _verbose_columns(reply, kinds) if verbose else self._decoder.columns(reply)
+
+        return self._retry_read(export)
+
+    def _retry_read(self, read: Callable[[], _T]) -> _T:
+        """A read that finds the server gone (killed, crashed) waits for the supervisor to bring it
+        back and runs once more — reads are safe to repeat; if it cannot come back, 503."""
         for attempt in range(2):
             try:
-                reply = self._execute(args)
-                if verbose:
-                    return _verbose_columns(reply, kinds)
-                return self._decoder.columns(reply)
+                return read()
             except redis.ConnectionError as exc:
                 if attempt or self._supervisor is None:
                     raise self._mapped(exc) from exc
@@ -215,10 +207,14 @@ class FalkorDBStore:
             self._command("GRAPH.DELETE", self.graph_name)
 
     # -- helpers -------------------------------------------------------------------------------
+    def _query_args(self, command: str, cypher: str, params: Mapping[str, Any] | None, *,
+                    compact: bool = True) -> list[Any]:
+        query = self._graph._build_params_header(dict(params)) + cypher if params else cypher
+        return [command, self.graph_name, query] + (["--compact"] if compact else [])
+
     def _run(self, command: str, cypher: str, params: Mapping[str, Any] | None,
              timeout_ms: int | None) -> list[Row]:
-        query = self._graph._build_params_header(dict(params)) + cypher if params else cypher
-        args: list[Any] = [command, self.graph_name, query, "--compact"]
+        args = self._query_args(command, cypher, params)
         if timeout_ms is not None:
             args += ["timeout", timeout_ms]
         busy_wait = BUSY_WAIT_S if timeout_ms is None else min(BUSY_WAIT_S, timeout_ms / 1000)
