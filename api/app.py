@@ -119,7 +119,9 @@ def create_app(
     app.state.outbox = LeadOutbox(settings.lead_outbox_path)
     # Opened in the lifespan; reopened on demand while the store is unavailable.
     app.state.store_holder = StoreHolder(lambda: open_store(own_settings), store,
-                                         owned=store is None)
+                                         owned=store is None,
+                                         peer_index_s=settings.peer_index_s,
+                                         peer_index_members=settings.peer_index_members)
     app.state.dispatcher = None
     install_handlers(app)
     for router in ROUTERS:

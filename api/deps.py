@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from chainscout.graph.stores.base import GraphStore, StoreError, StoreUnavailable
+from chainscout.queries.peer_index import MemberIndex
 from chainscout.settings import Settings
 
 from .auth import KeyRing, Principal, Role
@@ -27,11 +28,15 @@ class StoreHolder:
     """The app's one store, opened in the lifespan; reopened on demand if it was unavailable."""
 
     def __init__(self, opener: Callable[[], GraphStore] | None, store: GraphStore | None = None,
-                 owned: bool = True) -> None:
+                 owned: bool = True, *, peer_index_s: float = 0.0,
+                 peer_index_members: int = 2_000_000) -> None:
         self._opener = opener
         self._store = store
         self._owned = owned
         self._lock = threading.Lock()
+        self._peer_index_s = peer_index_s
+        self._peer_index_members = peer_index_members
+        self._peer_index: MemberIndex | None = None
 
     def get(self) -> GraphStore:
         store = self._store
@@ -47,6 +52,17 @@ class StoreHolder:
     def peek(self) -> GraphStore | None:
         return self._store
 
+    def peer_index(self) -> MemberIndex | None:
+        """The peers member index of the current store (none when switched off)."""
+        if self._peer_index_s <= 0:
+            return None
+        store = self.get()
+        with self._lock:
+            if self._peer_index is None or self._peer_index.store is not store:
+                self._peer_index = MemberIndex(store, max_age_s=self._peer_index_s,
+                                               max_members=self._peer_index_members)
+            return self._peer_index
+
     def open_quietly(self) -> None:
         with contextlib.suppress(StoreError):
             self.get()
@@ -55,6 +71,7 @@ class StoreHolder:
         """Close the store the app opened. An injected store stays: it is not the app's to close,
         and forgetting it would make a restarted lifespan open the configured store instead."""
         with self._lock:
+            self._peer_index = None
             if self._store is not None and self._owned:
                 self._store.close()
                 self._store = None
@@ -68,6 +85,11 @@ def get_settings_dep(request: Request) -> Settings:
 def get_store(request: Request) -> GraphStore:
     holder: StoreHolder = request.app.state.store_holder
     return holder.get()
+
+
+def get_peer_index(request: Request) -> MemberIndex | None:
+    holder: StoreHolder = request.app.state.store_holder
+    return holder.peer_index()
 
 
 def get_outbox(request: Request) -> LeadOutbox:
@@ -94,6 +116,7 @@ def get_principal(
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 StoreDep = Annotated[GraphStore, Depends(get_store)]
+PeerIndexDep = Annotated[MemberIndex | None, Depends(get_peer_index)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 OutboxDep = Annotated[LeadOutbox, Depends(get_outbox)]
 

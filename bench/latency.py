@@ -18,6 +18,11 @@ from chainscout.loaders.demo.catalog import AS_OF
 
 from .common import ANCHOR_SEED, percentiles, python_peak_mb, time_calls
 
+#: Suffix of the peers cases timed with a fresh member index per call.
+FIRST_READ = "first read of its hubs"
+#: The peers cases answered from a member index that already holds their hubs.
+INDEXED_CASES = frozenset({"peers park", "peers segment", "peers association"})
+
 TODAY = dt.date.fromisoformat(AS_OF)
 AS_OF_DATE = TODAY + dt.timedelta(days=1)
 
@@ -72,6 +77,7 @@ class Anchors:
 def query_cases(store: GraphStore, a: Anchors) -> dict[str, tuple[Callable[[Any], Any], list[Any]]]:
     from chainscout.loaders.reference_data import load_chains
     from chainscout.queries import coverage, expansion, gaps, geo, introductions, ownership, peers, strategies
+    from chainscout.queries.peer_index import MemberIndex
 
     chains = [c.id for c in load_chains()]
     since = (TODAY - dt.timedelta(days=90)).isoformat()
@@ -81,11 +87,29 @@ def query_cases(store: GraphStore, a: Anchors) -> dict[str, tuple[Callable[[Any]
                           "WITH DISTINCT e.uscc AS u RETURN u ORDER BY u LIMIT 50000")
         return [str(r["u"]) for r in rows]
 
+    index = MemberIndex(store, max_age_s=24 * 3600.0)
+    peer_anchors = {"park": a.sample(a.park_firms), "segment": a.sample(seg_anchors()),
+                    "association": a.sample(a.assoc_firms)}
+    cases: dict[str, tuple[Callable[[Any], Any], list[Any]]] = {}
+
+    def indexed(kind: str) -> Callable[[str], Any]:
+        return lambda u: peers.peers(store, u, kind, index=index)
+
+    def first_read(kind: str) -> Callable[[str], Any]:
+        return lambda u: peers.peers(store, u, kind, index=MemberIndex(store))
+
+    def in_store(kind: str) -> Callable[[str], Any]:
+        return lambda u: peers.peers(store, u, kind)
+
+    for kind, anchors in peer_anchors.items():
+        # as the API answers: ranked on the member index, its hubs read (an untimed first pass)
+        cases[f"peers {kind}"] = (indexed(kind), anchors)
+        # a request whose hubs the index has not read yet (the first after it expired)
+        cases[f"peers {kind}, {FIRST_READ}"] = (first_read(kind), anchors)
+        # ranked by the store: the whole query in Cypher (CHAINSCOUT_PEER_INDEX_S=0)
+        cases[f"peers {kind}, ranked in the store"] = (in_store(kind), anchors)
     return {
-        "peers park": (lambda u: peers.peers(store, u, "park"), a.sample(a.park_firms)),
-        "peers segment": (lambda u: peers.peers(store, u, "segment"), a.sample(seg_anchors())),
-        "peers association": (lambda u: peers.peers(store, u, "association"),
-                              a.sample(a.assoc_firms)),
+        **cases,
         "peers group": (lambda u: peers.peers(store, u, "group"), a.sample(a.group_firms)),
         "strategies park_strategy": (
             lambda c: strategies.park_strategy(store, chain_id=c, since=since),
@@ -114,7 +138,9 @@ def run_queries(store: GraphStore, a: Anchors, put: Callable[[str, dict[str, Any
     for name, (fn, args) in query_cases(store, a).items():
         if only and not any(name.startswith(o) for o in only):
             continue
-        stats, errors = time_calls(fn, args)
+        # the member-index cases are timed once every hub of their anchors was read
+        warm = name in INDEXED_CASES
+        stats, errors = time_calls(fn, args, warmup=len(args) if warm else 3)
         put(name, {**stats, "errors": errors})
 
 

@@ -41,6 +41,19 @@ class Settings(BaseSettings):
     )
     load_batch_size: int = Field(5000, ge=1, le=100_000, description="Rows per UNWIND batch.")
     query_timeout_s: float = Field(30.0, gt=0, description="Time limit of one read query.")
+    peer_index_s: float = Field(
+        60.0,
+        ge=0,
+        description="Seconds the API keeps the members of the parks, chain segments and "
+        "associations it has ranked peers in (an in-process index; a load by another process "
+        "shows in peers after at most this long). 0: rank every peers page in the store.",
+    )
+    peer_index_members: int = Field(
+        2_000_000,
+        ge=1,
+        description="Members the peers index holds at most per API worker (≈ 150 bytes each); "
+        "the least recently used hubs are dropped beyond it.",
+    )
 
     # -- HTTP API (`chainscout serve`, see docs/api.md) ------------------------------------------
     api_host: str = Field("127.0.0.1", description="Address `chainscout serve` listens on.")

@@ -168,6 +168,26 @@ QUERY_EXAMPLES: dict[str, dict[str, str]] = {
         "MATCH (e:Enterprise)-[:INVESTS_IN]->(:Enterprise) RETURN DISTINCT e.uscc AS id "
         "ORDER BY id LIMIT 5")},
 }
+
+
+def _page_of(pattern: str) -> str:
+    """A one-row ranked page (``[uscc, chain_fit, scale, not_customer]``) of the anchor's first
+    peer over ``pattern`` (from ``a`` to ``b``)."""
+    peer = _first(f"{ANCHOR} MATCH {pattern} WHERE b <> a RETURN b.uscc ORDER BY b.uscc LIMIT 1")
+    return f"[[{peer}, 1.0, 0.5, 1.0]]"
+
+
+for _kind, _pattern, _hub in [
+    ("park", "(a)-[:LOCATED_IN]->(:Park)<-[:LOCATED_IN]-(b:Enterprise)", f"{_PARKS}[0]"),
+    ("segment", "(a)-[:IN_SEGMENT]->(:ChainSegment)<-[:IN_SEGMENT]-(b:Enterprise)",
+     _first(f"{ANCHOR} MATCH (a)-[:IN_SEGMENT]->(s:ChainSegment) "
+            "RETURN s.segment_id ORDER BY s.segment_id LIMIT 1")),
+    ("association", "(a)-[:MEMBER_OF]->(:Association)<-[:MEMBER_OF]-(b:Enterprise)",
+     _first(f"{ANCHOR} MATCH (a)-[:MEMBER_OF]->(x:Association) "
+            "RETURN x.association_id ORDER BY x.association_id LIMIT 1")),
+]:
+    QUERY_EXAMPLES[f"peers_{_kind}_page"] = {"page": _page_of(_pattern), "total": "1"}
+    QUERY_EXAMPLES[f"peer_members_{_kind}"] = {"hub": _hub}
 QUERY_EXAMPLES["expansion_export_excluded"] = {"excluded": cypher_literal(["revoked", "cancelled"])}
 QUERY_EXAMPLES["expansion_walk_investors"] = QUERY_EXAMPLES["expansion_step_investors"]
 QUERY_EXAMPLES["expansion_walk_investees"] = QUERY_EXAMPLES["expansion_step_investees"]

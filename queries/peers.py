@@ -18,7 +18,7 @@ hold majorities), one query per level, then ranked here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -40,6 +40,7 @@ from .market import (
     weights_or_default,
 )
 from .paths import hop, via_hub
+from .peer_index import MemberIndex, rank_members
 from .ranking import RankingWeights, path_strength, score
 from .results import Page, Prospect, paginate, rank
 from .runner import run_named
@@ -69,6 +70,8 @@ class PeerAnchor:
     uscc: str
     own: tuple[str, ...]
     adjacent: tuple[tuple[str, str], ...]
+    parks: tuple[str, ...] = ()
+    associations: tuple[str, ...] = ()
 
     @property
     def near(self) -> tuple[str, ...]:
@@ -81,6 +84,22 @@ class PeerAnchor:
         same = [(s, s) for s in self.own]
         return tuple(same + [(s, n) for s, n in self.adjacent if n not in self.own])
 
+    def hubs(self, kind: PeerKind) -> tuple[str, ...]:
+        """The parks, target segments or associations whose members a peer search ranks."""
+        if kind is PeerKind.PARK:
+            return self.parks
+        if kind is PeerKind.ASSOCIATION:
+            return self.associations
+        return tuple(sorted({target for _, target in self.pairs}))
+
+    def chain_fit(self, kind: PeerKind) -> Callable[[frozenset[str]], float]:
+        """A member's chain fit from its chain segments, as the peers queries score it: every
+        segment peer sits in a target segment, so it is 1 in an own segment and 0.5 otherwise."""
+        own, near = frozenset(self.own), frozenset(self.near)
+        if kind is PeerKind.SEGMENT:
+            return lambda segs: 1.0 if segs & own else 0.5
+        return lambda segs: 1.0 if segs & own else 0.5 if segs & near else 0.0
+
 
 def peer_anchor(store: GraphStore, uscc: str) -> PeerAnchor:
     """The anchor's segments; raises :class:`NotFound` when the enterprise is not in the graph."""
@@ -89,7 +108,8 @@ def peer_anchor(store: GraphStore, uscc: str) -> PeerAnchor:
         raise NotFound("Enterprise", uscc)
     own = str_list(rows[0]["own"])
     adjacent = sorted({(str(p[0]), str(p[1])) for p in rows[0]["adjacent"] or ()})
-    return PeerAnchor(uscc, own, tuple(adjacent))
+    return PeerAnchor(uscc, own, tuple(adjacent), str_list(rows[0].get("parks")),
+                      str_list(rows[0].get("associations")))
 
 
 @dataclass(frozen=True)
@@ -127,6 +147,7 @@ def peers(
     max_members: int = 500,
     majority: float = 50.0,
     via_persons: bool = True,
+    index: MemberIndex | None = None,
 ) -> Page[Prospect]:
     """One page of the anchor's peers of one kind, best first, with the total.
 
@@ -134,7 +155,9 @@ def peers(
     park, segment or association on the path), ``shared`` (all shared parks / associations),
     ``segments``, ``branches`` (serving branches when a customer) and ``is_customer``; group peers
     add ``hops`` and ``group_truncated``. ``max_depth``, ``max_members``, ``majority`` and
-    ``via_persons`` bound and shape the group search (kind ``group`` only).
+    ``via_persons`` bound and shape the group search (kind ``group`` only). With an ``index``
+    (queries/peer_index.py), park, segment and association peers are ranked in process from the
+    hubs' member lists it holds and only the page's rows are read: the same page, faster.
     Raises :class:`NotFound` when the anchor is not in the graph.
     """
     kind = PeerKind(kind)
@@ -145,15 +168,19 @@ def peers(
         group = corporate_group(store, uscc, max_depth=max_depth, max_members=max_members,
                                 majority=majority, via_persons=via_persons)
         return _group_peers(store, anchor, group, filters, limit, offset, w)
-    params: dict[str, Any] = {
-        "uscc": uscc, **filters.params(), "w": weight_map(w, *_PARTS),
-        "skip": offset, "limit": limit,
-    }
+    params: dict[str, Any] = {"uscc": uscc}
     if kind is PeerKind.SEGMENT:
         params["pairs"] = [list(pair) for pair in anchor.pairs]
+    if index is not None:
+        ranked = rank_members(index.members(kind.value, anchor.hubs(kind)), uscc, filters,
+                              anchor.chain_fit(kind), weight_map(w, *_PARTS), offset, limit)
+        rows = run_named(store, f"{_PAGED_QUERIES[kind]}_page",
+                         {**params, "page": ranked.rows, "total": ranked.total})
     else:
-        params.update(own=list(anchor.own), near=list(anchor.near))
-    rows = run_named(store, _PAGED_QUERIES[kind], params)
+        params.update(filters.params(), w=weight_map(w, *_PARTS), skip=offset, limit=limit)
+        if kind is not PeerKind.SEGMENT:
+            params.update(own=list(anchor.own), near=list(anchor.near))
+        rows = run_named(store, _PAGED_QUERIES[kind], params)
     page = ranked_page(rows)
     items = [_paged_prospect(kind, row, w) for row in page.rows]
     return Page(items, page.total, limit, offset)

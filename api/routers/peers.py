@@ -12,7 +12,7 @@ from chainscout.queries.market import NotFound as MarketNotFound
 
 from .. import models, views
 from ..auth import Principal
-from ..deps import ANY_ROLE, PagingDep, StoreDep
+from ..deps import ANY_ROLE, PagingDep, PeerIndexDep, StoreDep
 from .common import READ, module_errors
 from .filters import FiltersDep
 
@@ -46,6 +46,7 @@ def enterprise_peers(
                                                "chain segment; `association`: same association; "
                                                "`group`: same corporate group.")],
     store: StoreDep,
+    index: PeerIndexDep,
     page: PagingDep,
     filters: FiltersDep,
     principal: Annotated[Principal, Depends(ANY_ROLE)],
@@ -57,5 +58,6 @@ def enterprise_peers(
     strength), ties to the lower USCC. Each peer carries the path that links it to the anchor."""
     with module_errors(MarketNotFound):
         result = peers.peers(store, uscc, _KINDS[kind], filters=filters.value, limit=page.limit,
-                             offset=page.offset, max_depth=max_depth, via_persons=via_persons)
+                             offset=page.offset, max_depth=max_depth, via_persons=via_persons,
+                             index=index)
     return views.prospect_page(result, principal.masks_pii)
