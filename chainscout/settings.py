@@ -45,8 +45,9 @@ class Settings(BaseSettings):
         60.0,
         ge=0,
         description="Seconds the API keeps the members of the parks, chain segments and "
-        "associations it has ranked peers in (an in-process index; a load by another process "
-        "shows in peers after at most this long). 0: rank every peers page in the store.",
+        "associations it has ranked peers in (an in-process index) before reading them again, in "
+        "the background while they keep answering; a load shows in peers within twice this "
+        "long. 0: rank every peers page in the store.",
     )
     peer_index_members: int = Field(
         2_000_000,

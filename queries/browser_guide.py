@@ -188,6 +188,7 @@ for _kind, _pattern, _hub in [
 ]:
     QUERY_EXAMPLES[f"peers_{_kind}_page"] = {"page": _page_of(_pattern), "total": "1"}
     QUERY_EXAMPLES[f"peer_members_{_kind}"] = {"hub": _hub}
+    QUERY_EXAMPLES[f"peer_member_sets_{_kind}"] = {"hub": _hub}
 QUERY_EXAMPLES["expansion_export_excluded"] = {"excluded": cypher_literal(["revoked", "cancelled"])}
 QUERY_EXAMPLES["expansion_walk_investors"] = QUERY_EXAMPLES["expansion_step_investors"]
 QUERY_EXAMPLES["expansion_walk_investees"] = QUERY_EXAMPLES["expansion_step_investees"]

@@ -16,10 +16,8 @@ member list once per (event, hub) for the sources that can win a member.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +29,7 @@ import pandas as pd
 from chainscout.graph.stores.base import GraphStore
 
 from .array_runs import FloatArray, IntArray, first_strongest, ranges, rank_within, runs
+from .collector import cyclic_gc_paused
 from .ranking import RankingWeights, relation_weight
 from .runner import export_named
 
@@ -200,21 +199,7 @@ def _via_links(ids: _Ids, weights: RankingWeights, members: Sequence[Any], vias:
     return (ids.add(kept_members), None, (renumber[code[keep]], [keys[i] for i in by_key]), w)
 
 
-@contextlib.contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Millions of strings and lists arrive from an export, none in a reference cycle; the
-    cyclic collector would walk every live object again and again while they do (a quarter of
-    the build at 1M enterprises, more in a process that holds much else)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-@_cyclic_gc_paused()
+@cyclic_gc_paused()
 def build(
     store: GraphStore,
     families: Sequence[str],

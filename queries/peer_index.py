@@ -9,21 +9,23 @@ a page by vectorised filters, a partial sort and one small query for the page's 
 (``peers_*_page``). The ranks, totals and rows are those of the Cypher queries, bit for bit
 (tests compare both paths on both stores).
 
-Freshness: the index is a cache of the graph. Everything it holds is dropped ``max_age_s`` after
-it was first filled (one epoch, so the hubs of one answer were read within the same window), and
-at once by :meth:`MemberIndex.invalidate`. The API keeps one per worker
+Freshness: the index is a cache of the graph. A hub is read again once its members are
+``max_age_s`` old (in the background while they keep answering, see :class:`MemberIndex`), and
+everything is forgotten at once by :meth:`MemberIndex.invalidate`. The API keeps one per worker
 (``CHAINSCOUT_PEER_INDEX_S``, default 60 s; 0 switches it off): a load — always another process —
-shows in peers within that time. Event ingestion changes no member fact, so it keeps the index.
-Until then a peer that left a hub can still be ranked (its row then carries no path).
+shows in peers within twice that time. Event ingestion changes no member fact, so it keeps the
+index. Until then a peer that left a hub can still be ranked (its row then carries no path).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -32,12 +34,17 @@ import numpy.typing as npt
 
 from chainscout.graph.stores.base import GraphStore
 
+from .collector import cyclic_gc_paused
 from .market import SCALE_FULL_CAPITAL, EnterpriseFilter
 from .runner import export_named
 
-#: Hub kinds the index serves, and the export query of each.
-EXPORTS = {"park": "peer_members_park", "segment": "peer_members_segment",
-           "association": "peer_members_association"}
+log = logging.getLogger(__name__)
+
+#: Hub kinds the index serves (each read by ``peer_members_<kind>`` and
+#: ``peer_member_sets_<kind>``).
+KINDS = ("park", "segment", "association")
+#: The ``field`` codes of ``peer_member_sets_*``: tags, chain segments, the member's hubs.
+_SET_FIELDS = ("tags", "segments", "hubs")
 
 _V = TypeVar("_V", bound=Hashable)
 _Sets = tuple[frozenset[str], ...]
@@ -46,8 +53,8 @@ _Sets = tuple[frozenset[str], ...]
 def _codes(values: Sequence[_V]) -> tuple[npt.NDArray[np.int32], tuple[_V, ...]]:
     """Each value's position in the tuple of the distinct values (few: tag sets, district codes)."""
     vocab: dict[_V, int] = {}
-    codes = np.fromiter((vocab.setdefault(v, len(vocab)) for v in values), np.int32, len(values))
-    return codes, tuple(vocab)
+    codes = [vocab.setdefault(v, len(vocab)) for v in values]
+    return np.array(codes, dtype=np.int32), tuple(vocab)
 
 
 def scale_signal(capital: Any) -> float:
@@ -85,27 +92,37 @@ class HubMembers:
         return len(self.keys)
 
     @classmethod
-    def from_columns(cls, hub: str, cols: dict[str, list[Any]]) -> HubMembers:
+    def from_columns(cls, hub: str, cols: dict[str, list[Any]],
+                     sets: dict[str, list[Any]]) -> HubMembers:
+        """From the exports ``peer_members_*`` (``cols``) and ``peer_member_sets_*`` (``sets``)."""
         keys = np.array([str(k) for k in cols["uscc"]], dtype=np.str_)
         # sorted by key, each member once (parallel links would list it twice)
-        keys, first = np.unique(keys, return_index=True) if len(keys) else (keys, np.arange(0))
+        keys, first = np.unique(keys, return_index=True)
 
         def pick(name: str) -> list[Any]:
             column = cols[name]
             return [column[i] for i in first]
 
+        grouped: list[list[list[str]]] = [[[] for _ in range(len(keys))] for _ in _SET_FIELDS]
+        if sets["uscc"] and len(keys):
+            owners = np.array([str(k) for k in sets["uscc"]], np.str_)
+            owner = np.minimum(np.searchsorted(keys, owners), len(keys) - 1)
+            # a member that joined between the two reads is not in ``keys``: left out
+            known = (keys[owner] == owners).tolist()
+            for at, ok, field, value in zip(owner.tolist(), known, sets["field"], sets["value"],
+                                            strict=True):
+                if ok:
+                    grouped[int(field)][at].append(str(value))
+        tags, tag_sets = _codes([frozenset(v) for v in grouped[0]])
+        segments, segment_sets = _codes([frozenset(v) for v in grouped[1]])
+        hubs, hub_sets = _codes([frozenset(v) for v in grouped[2]])
         district, districts = _codes(pick("district"))
         size, sizes = _codes(pick("size"))
-        tags, tag_sets = _codes([frozenset(t or ()) for t in pick("tags")])
-        segments, segment_sets = _codes([frozenset(s or ()) for s in pick("segments")])
-        hubs, hub_sets = _codes([frozenset(h or ()) for h in pick("hubs")])
         return cls(
             hub=hub, keys=keys,
             scale=np.array([scale_signal(c) for c in pick("capital")], dtype=np.float64),
-            active=np.array(pick("active"), dtype=np.int64).astype(bool) if len(keys)
-            else np.zeros(0, bool),
-            customer=np.array(pick("customer"), dtype=np.int64).astype(bool) if len(keys)
-            else np.zeros(0, bool),
+            active=np.array(pick("active"), dtype=np.int64).astype(bool),
+            customer=np.array(pick("customer"), dtype=np.int64).astype(bool),
             district=district, districts=districts, size=size, sizes=sizes, tags=tags,
             tag_sets=tag_sets, segments=segments, segment_sets=segment_sets, hubs=hubs,
             hub_sets=hub_sets,
@@ -202,80 +219,108 @@ def rank_members(
                                float(not_customer[i])] for i in order])
 
 
+@dataclass(frozen=True)
+class _Entry:
+    members: HubMembers
+    read_at: float
+
+
 class MemberIndex:
-    """Hub members by (kind, hub id), read on first use, least recently used dropped beyond
-    ``max_members`` members in all, everything dropped ``max_age_s`` after the first read of an
-    epoch. Safe to share between threads (the API's worker threads)."""
+    """Hub members by (kind, hub id), read on first use and again once ``max_age_s`` old; the
+    least recently used are dropped beyond ``max_members`` members in all. Safe to share between
+    threads (the API's worker threads).
+
+    A hub that is due is read again in the background while its previous list keeps answering,
+    for up to another ``max_age_s``; after that (a hub nobody asked for a while) it is read before
+    answering. So no answer is built from members read more than ``2 * max_age_s`` ago, and a
+    busy hub never waits for its read."""
 
     def __init__(self, store: GraphStore, *, max_age_s: float = 60.0,
                  max_members: int = 2_000_000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 background: Executor | None = None) -> None:
         if max_age_s <= 0:
             raise ValueError("max_age_s must be positive")
         self.store = store
         self.max_age_s = max_age_s
         self.max_members = max_members
         self._clock = clock
+        self._background = background
         self._lock = threading.Lock()
-        self._hubs: OrderedDict[tuple[str, str], HubMembers] = OrderedDict()
+        self._hubs: OrderedDict[tuple[str, str], _Entry] = OrderedDict()
         self._held = 0
         self._epoch = 0
-        self._epoch_started: float | None = None
-        self._building: dict[tuple[str, str], threading.Lock] = {}
+        self._reading: dict[tuple[str, str], threading.Lock] = {}
+        self._refreshing: set[tuple[str, str]] = set()
         self.reads = 0
 
     def invalidate(self) -> None:
-        """Forget every hub: the next answers read the graph again."""
+        """Forget every hub: the next answers read the graph again (reads under way are
+        discarded)."""
         with self._lock:
-            self._drop_all()
-
-    def _drop_all(self) -> None:
-        self._hubs.clear()
-        self._held = 0
-        self._epoch += 1
-        self._epoch_started = None
-
-    def _expire(self) -> None:
-        now = self._clock()
-        if self._epoch_started is not None and now - self._epoch_started >= self.max_age_s:
-            self._drop_all()
+            self._hubs.clear()
+            self._held = 0
+            self._epoch += 1
 
     def members(self, kind: str, hubs: Iterable[str]) -> list[HubMembers]:
         """The members of each hub, in the order given."""
-        if kind not in EXPORTS:
-            raise ValueError(f"no member index for {kind!r}; known: {', '.join(EXPORTS)}")
-        return [self._hub(kind, hub) for hub in hubs]
+        if kind not in KINDS:
+            raise ValueError(f"no member index for {kind!r}; known: {', '.join(KINDS)}")
+        return [self._hub((kind, hub)) for hub in hubs]
 
-    def _hub(self, kind: str, hub: str) -> HubMembers:
-        ident = (kind, hub)
+    def _hub(self, ident: tuple[str, str]) -> HubMembers:
+        refresh = False
         with self._lock:
-            self._expire()
-            found = self._hubs.get(ident)
-            if found is not None:
+            entry = self._hubs.get(ident)
+            age = self._clock() - entry.read_at if entry is not None else 0.0
+            if entry is not None and age < 2 * self.max_age_s:
                 self._hubs.move_to_end(ident)
-                return found
-            building = self._building.setdefault(ident, threading.Lock())
-        with building:  # one read per hub when several threads ask for it at once
+                refresh = age >= self.max_age_s and ident not in self._refreshing
+                if refresh:
+                    self._refreshing.add(ident)
+            reading = self._reading.setdefault(ident, threading.Lock())
+        if entry is not None and age < 2 * self.max_age_s:
+            if refresh:
+                self._executor().submit(self._refresh, ident)
+            return entry.members
+        with reading:  # one read per hub when several threads ask for it at once
             with self._lock:
-                self._expire()
-                found = self._hubs.get(ident)
-                if found is not None:
-                    return found
-                epoch = self._epoch
-                if self._epoch_started is None:
-                    self._epoch_started = self._clock()
-            try:
-                built = HubMembers.from_columns(hub, export_named(self.store, EXPORTS[kind],
-                                                                  {"hub": hub}))
-            finally:
-                with self._lock:
-                    self._building.pop(ident, None)
+                entry = self._hubs.get(ident)
+                if entry is not None and self._clock() - entry.read_at < self.max_age_s:
+                    return entry.members
+            return self._read(ident)
+
+    def _refresh(self, ident: tuple[str, str]) -> None:
+        try:
+            self._read(ident)
+        except Exception:  # the next request reads it (and reports the error) itself
+            log.exception("reading the members of %s %s again failed", *ident)
+        finally:
             with self._lock:
-                self.reads += 1
-                if epoch == self._epoch:  # not invalidated while it was read
-                    self._hubs[ident] = built
-                    self._held += len(built)
-                    while self._held > self.max_members and len(self._hubs) > 1:
-                        _, dropped = self._hubs.popitem(last=False)
-                        self._held -= len(dropped)
-            return built
+                self._refreshing.discard(ident)
+
+    def _read(self, ident: tuple[str, str]) -> HubMembers:
+        kind, hub = ident
+        with self._lock:
+            epoch = self._epoch
+        read_at = self._clock()
+        with cyclic_gc_paused():
+            built = HubMembers.from_columns(
+                hub, export_named(self.store, f"peer_members_{kind}", {"hub": hub}),
+                export_named(self.store, f"peer_member_sets_{kind}", {"hub": hub}))
+        with self._lock:
+            self.reads += 1
+            if epoch == self._epoch:  # not invalidated while it was read
+                old = self._hubs.pop(ident, None)
+                self._held -= len(old.members) if old is not None else 0
+                self._hubs[ident] = _Entry(built, read_at)
+                self._held += len(built)
+                while self._held > self.max_members and len(self._hubs) > 1:
+                    _, dropped = self._hubs.popitem(last=False)
+                    self._held -= len(dropped.members)
+        return built
+
+    def _executor(self) -> Executor:
+        if self._background is None:
+            self._background = ThreadPoolExecutor(1, thread_name_prefix="chainscout-peer-index")
+        return self._background

@@ -1,4 +1,4 @@
-// The members of an industry association with the facts peers rank and filter on, for the in-process member index (queries/peer_index.py): the same properties peers_association reads per member, and the member's own associations (to count a member of several searched associations once).
+// The members of an industry association with the facts peers rank and filter on, for the in-process member index (queries/peer_index.py): the same properties peers_association reads per member. Their tags, chain segments and associations come from peer_member_sets_association.
 // @param hub string  the Association's association_id
 // @column uscc string  member enterprise
 // @column capital float  registered capital in 万元 (null: unknown)
@@ -6,13 +6,8 @@
 // @column customer integer  1 when a bank customer (derived _is_customer)
 // @column district string  district code (null: unknown)
 // @column size string  size class (null: unknown)
-// @column tags list  tags
-// @column segments list  chain segment ids (derived _segment_ids)
-// @column hubs list  the member's associations
 MATCH (:Association {association_id: $hub})<-[:MEMBER_OF]-(b:Enterprise)
 RETURN b.uscc AS uscc, b.registered_capital AS capital,
        CASE WHEN b.status IS NULL OR b.status = 'active' THEN 1 ELSE 0 END AS active,
        CASE WHEN coalesce(b._is_customer, false) THEN 1 ELSE 0 END AS customer,
-       b.district_code AS district, b.size AS size, coalesce(b.tags, []) AS tags,
-       coalesce(b._segment_ids, []) AS segments,
-       [(b)-[:MEMBER_OF]->(h:Association) | h.association_id] AS hubs
+       b.district_code AS district, b.size AS size

@@ -1,4 +1,4 @@
-// The members of a chain segment with the facts peers rank and filter on, for the in-process member index (queries/peer_index.py): the same properties peers_segment reads per member, and the member's own segments (to count a member of several searched segments once).
+// The members of a chain segment with the facts peers rank and filter on, for the in-process member index (queries/peer_index.py): the same properties peers_segment reads per member. Their tags, chain segments and segments come from peer_member_sets_segment.
 // @param hub string  the ChainSegment's segment_id
 // @column uscc string  member enterprise
 // @column capital float  registered capital in 万元 (null: unknown)
@@ -6,13 +6,8 @@
 // @column customer integer  1 when a bank customer (derived _is_customer)
 // @column district string  district code (null: unknown)
 // @column size string  size class (null: unknown)
-// @column tags list  tags
-// @column segments list  chain segment ids (derived _segment_ids)
-// @column hubs list  the member's segments
 MATCH (:ChainSegment {segment_id: $hub})<-[:IN_SEGMENT]-(b:Enterprise)
 RETURN b.uscc AS uscc, b.registered_capital AS capital,
        CASE WHEN b.status IS NULL OR b.status = 'active' THEN 1 ELSE 0 END AS active,
        CASE WHEN coalesce(b._is_customer, false) THEN 1 ELSE 0 END AS customer,
-       b.district_code AS district, b.size AS size, coalesce(b.tags, []) AS tags,
-       coalesce(b._segment_ids, []) AS segments,
-       [(b)-[:IN_SEGMENT]->(h:ChainSegment) | h.segment_id] AS hubs
+       b.district_code AS district, b.size AS size

@@ -5,7 +5,10 @@ every filter, paging past ties, firms in several hubs, revoked firms and custome
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from itertools import product
+from typing import Any
 
 import pytest
 
@@ -124,15 +127,39 @@ def test_an_index_answers_from_what_it_read_until_invalidated(market: GraphStore
     assert "E04" not in [p.uscc for p in after.items]
 
 
-def test_an_index_reads_again_once_its_epoch_is_over(market: GraphStore) -> None:
+class _RightAway(Executor):
+    """Runs a submitted read at once, so the test sees its effect."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        done: Future[Any] = Future()
+        done.set_result(fn(*args, **kwargs))
+        return done
+
+
+def test_a_due_hub_answers_while_it_is_read_again(market: GraphStore) -> None:
     now = [0.0]
-    index = MemberIndex(market, max_age_s=60.0, clock=lambda: now[0])
-    peers(market, "E01", PeerKind.PARK, index=index)
+    index = MemberIndex(market, max_age_s=60.0, clock=lambda: now[0], background=_RightAway())
+    before = peers(market, "E01", PeerKind.PARK, index=index)
     now[0] = 59.0
     peers(market, "E01", PeerKind.PARK, index=index)
     assert index.reads == 1
     market.write("MATCH (e:Enterprise {uscc: 'E04'})-[r:LOCATED_IN]->() DELETE r")
     now[0] = 60.0
+    due = peers(market, "E01", PeerKind.PARK, index=index)  # answered from what it held
+    assert index.reads == 2  # and read again
+    assert due.total == before.total
+    fresh = peers(market, "E01", PeerKind.PARK, index=index)
+    assert fresh == peers(market, "E01", PeerKind.PARK)
+    assert fresh.total == before.total - 1
+
+
+def test_a_hub_nobody_asked_for_is_read_before_answering(market: GraphStore) -> None:
+    now = [0.0]
+    index = MemberIndex(market, max_age_s=60.0, clock=lambda: now[0], background=_RightAway())
+    before = peers(market, "E01", PeerKind.PARK, index=index)
+    market.write("MATCH (e:Enterprise {uscc: 'E04'})-[r:LOCATED_IN]->() DELETE r")
+    now[0] = 120.0
     after = peers(market, "E01", PeerKind.PARK, index=index)
     assert index.reads == 2
     assert after == peers(market, "E01", PeerKind.PARK)
+    assert after.total == before.total - 1

@@ -35,11 +35,17 @@ def _firms(rng: random.Random) -> list[dict[str, Any]]:
 
 def _hub(hub: str, firms: list[dict[str, Any]]) -> HubMembers:
     members = [f for f in firms if hub in f["hubs"]]
-    cols = {name: [f[name] for f in members]
-            for name in ("uscc", "capital", "district", "size", "tags", "segments", "hubs")}
+    cols = {name: [f[name] for f in members] for name in ("uscc", "capital", "district", "size")}
     cols["active"] = [int(f["active"]) for f in members]
     cols["customer"] = [int(f["customer"]) for f in members]
-    return HubMembers.from_columns(hub, cols)
+    sets: dict[str, list[Any]] = {"uscc": [], "field": [], "value": []}
+    for f in members:
+        for field, name in enumerate(("tags", "segments", "hubs")):
+            for value in f[name]:
+                sets["uscc"].append(f["uscc"])
+                sets["field"].append(field)
+                sets["value"].append(value)
+    return HubMembers.from_columns(hub, cols, sets)
 
 
 def _fit(segs: frozenset[str]) -> float:
