@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     peer_index_members: int = Field(
         2_000_000,
         ge=1,
-        description="Members the peers index holds at most per API worker (≈ 150 bytes each); "
+        description="Members the peers index holds at most per API worker (≈ 100 bytes each); "
         "the least recently used hubs are dropped beyond it.",
     )
 
