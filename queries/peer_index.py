@@ -4,7 +4,8 @@ page ranks a hub's members with numpy instead of a pass over every member in the
 ``peers_park`` / ``peers_segment`` / ``peers_association`` score every member of the anchor's hubs
 on each call: ≈ 5–13 µs per member in the store, 60–90 ms for the largest park and 0.4–0.9 s for
 a segment and its neighbours at 1M enterprises. The index reads each hub's members once
-(``peer_members_*``: the facts those queries filter and rank on), keeps them as arrays, and answers
+(``peer_members_*`` and ``peer_member_sets_*``: the facts those queries filter and rank on, as
+scalar rows), keeps them as arrays, and answers
 a page by vectorised filters, a partial sort and one small query for the page's rows and paths
 (``peers_*_page``). The ranks, totals and rows are those of the Cypher queries, bit for bit
 (tests compare both paths on both stores).
@@ -27,7 +28,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -43,10 +44,13 @@ log = logging.getLogger(__name__)
 #: Hub kinds the index serves (each read by ``peer_members_<kind>`` and
 #: ``peer_member_sets_<kind>``).
 KINDS = ("park", "segment", "association")
+#: Anchors whose facts an index keeps (least recently used dropped beyond).
+MAX_ANCHORS = 100_000
 #: The ``field`` codes of ``peer_member_sets_*``: tags, chain segments, the member's hubs.
 _SET_FIELDS = ("tags", "segments", "hubs")
 
 _V = TypeVar("_V", bound=Hashable)
+_A = TypeVar("_A")
 _Sets = tuple[frozenset[str], ...]
 
 
@@ -252,15 +256,37 @@ class MemberIndex:
         self._epoch = 0
         self._reading: dict[tuple[str, str], threading.Lock] = {}
         self._refreshing: set[tuple[str, str]] = set()
+        self._anchors: OrderedDict[str, tuple[Any, float]] = OrderedDict()
         self.reads = 0
 
     def invalidate(self) -> None:
-        """Forget every hub: the next answers read the graph again (reads under way are
-        discarded)."""
+        """Forget every hub and anchor: the next answers read the graph again (reads under way
+        are discarded)."""
         with self._lock:
             self._hubs.clear()
+            self._anchors.clear()
             self._held = 0
             self._epoch += 1
+
+    def anchor(self, uscc: str, read: Callable[[], _A]) -> _A:
+        """An anchor's facts (its hubs and segments: one small read) kept as long as a hub's
+        members, so a page of peers costs the store one read; read again once ``max_age_s``
+        old."""
+        with self._lock:
+            held = self._anchors.get(uscc)
+            if held is not None and self._clock() - held[1] < self.max_age_s:
+                self._anchors.move_to_end(uscc)
+                return cast(_A, held[0])
+            epoch = self._epoch
+        read_at = self._clock()
+        value = read()
+        with self._lock:
+            if epoch == self._epoch:
+                self._anchors[uscc] = (value, read_at)
+                self._anchors.move_to_end(uscc)
+                while len(self._anchors) > MAX_ANCHORS:
+                    self._anchors.popitem(last=False)
+        return value
 
     def members(self, kind: str, hubs: Iterable[str]) -> list[HubMembers]:
         """The members of each hub, in the order given."""

@@ -163,7 +163,10 @@ def peers(
     kind = PeerKind(kind)
     check_page(limit, offset)
     w = weights_or_default(weights)
-    anchor = peer_anchor(store, uscc)
+    if index is not None and kind is not PeerKind.GROUP:
+        anchor = index.anchor(uscc, lambda: peer_anchor(store, uscc))
+    else:
+        anchor = peer_anchor(store, uscc)
     if kind is PeerKind.GROUP:
         group = corporate_group(store, uscc, max_depth=max_depth, max_members=max_members,
                                 majority=majority, via_persons=via_persons)

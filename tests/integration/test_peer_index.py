@@ -163,3 +163,17 @@ def test_a_hub_nobody_asked_for_is_read_before_answering(market: GraphStore) -> 
     assert index.reads == 2
     assert after == peers(market, "E01", PeerKind.PARK)
     assert after.total == before.total - 1
+
+
+def test_an_anchor_is_kept_as_long_as_the_hubs(market: GraphStore) -> None:
+    now = [0.0]
+    index = MemberIndex(market, max_age_s=60.0, clock=lambda: now[0], background=_RightAway())
+    before = peers(market, "E01", PeerKind.ASSOCIATION, index=index)
+    market.write("MATCH (:Enterprise {uscc: 'E01'})-[r:MEMBER_OF]->() DELETE r")
+    kept = peers(market, "E01", PeerKind.ASSOCIATION, index=index)
+    assert kept.total == before.total  # the anchor's associations as read
+    now[0] = 60.0
+    assert peers(market, "E01", PeerKind.ASSOCIATION, index=index).total == 0
+    index.invalidate()
+    assert peers(market, "E01", PeerKind.ASSOCIATION, index=index) == peers(
+        market, "E01", PeerKind.ASSOCIATION)
