@@ -7,7 +7,7 @@ a segment and its neighbours at 1M enterprises. The index reads each hub's membe
 (``peer_members_*`` and ``peer_member_sets_*``: the facts those queries filter and rank on, as
 scalar rows), keeps them as arrays, and answers
 a page by vectorised filters, a partial sort and one small query for the page's rows and paths
-(``peers_*_page``). The ranks, totals and rows are those of the Cypher queries, bit for bit
+(``peers_*_page``); the anchor's own hubs and segments (``peer_anchor``) are kept alongside. The ranks, totals and rows are those of the Cypher queries, bit for bit
 (tests compare both paths on both stores).
 
 Freshness: the index is a cache of the graph. A hub is read again once its members are
