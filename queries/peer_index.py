@@ -5,10 +5,10 @@ page ranks a hub's members with numpy instead of a pass over every member in the
 on each call: ≈ 5–13 µs per member in the store, 60–90 ms for the largest park and 0.4–0.9 s for
 a segment and its neighbours at 1M enterprises. The index reads each hub's members once
 (``peer_members_*`` and ``peer_member_sets_*``: the facts those queries filter and rank on, as
-scalar rows), keeps them as arrays, and answers
-a page by vectorised filters, a partial sort and one small query for the page's rows and paths
-(``peers_*_page``); the anchor's own hubs and segments (``peer_anchor``) are kept alongside. The ranks, totals and rows are those of the Cypher queries, bit for bit
-(tests compare both paths on both stores).
+scalar rows), keeps them as arrays, and answers a page by vectorised filters, a partial sort and
+one small query for the page's rows and paths (``peers_*_page``); the anchor's own hubs and
+segments (``peer_anchor``) are kept alongside. The ranks, totals and rows are those of the Cypher
+queries, bit for bit (tests compare both paths on both stores).
 
 Freshness: the index is a cache of the graph. A hub is read again once its members are
 ``max_age_s`` old (in the background while they keep answering, see :class:`MemberIndex`), and
