@@ -15,13 +15,14 @@ import pyarrow.csv as pcsv
 
 from chainscout.graph.stores.base import GraphStore
 from chainscout.loaders.demo.catalog import AS_OF
+from chainscout.queries.peer_index import KINDS, MemberIndex
 
 from .common import ANCHOR_SEED, percentiles, python_peak_mb, time_calls
 
 #: Suffix of the peers cases timed with a fresh member index per call.
 FIRST_READ = "first read of its hubs"
 #: The peers cases answered from a member index that already holds their hubs.
-INDEXED_CASES = frozenset({"peers park", "peers segment", "peers association"})
+INDEXED_CASES = frozenset(f"peers {kind}" for kind in KINDS)
 
 TODAY = dt.date.fromisoformat(AS_OF)
 AS_OF_DATE = TODAY + dt.timedelta(days=1)
@@ -77,7 +78,6 @@ class Anchors:
 def query_cases(store: GraphStore, a: Anchors) -> dict[str, tuple[Callable[[Any], Any], list[Any]]]:
     from chainscout.loaders.reference_data import load_chains
     from chainscout.queries import coverage, expansion, gaps, geo, introductions, ownership, peers, strategies
-    from chainscout.queries.peer_index import MemberIndex
 
     chains = [c.id for c in load_chains()]
     since = (TODAY - dt.timedelta(days=90)).isoformat()

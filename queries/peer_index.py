@@ -187,6 +187,8 @@ def rank_members(
     floating-point operations in the same order) descending, then USCC; ``fit`` gives the chain
     fit of a member's set of chain segments. Keys are gathered only for the members that can
     reach the page."""
+    if not members:
+        return RankedKeys(0, [])
     hubs = [m.hub for m in members]
     kept, fits, scales, not_customers = [], [], [], []
     for m in members:
@@ -196,8 +198,6 @@ def rank_members(
         fits.append(fit_of[m.segments[at]] if len(at) else np.zeros(0))
         scales.append(m.scale[at])
         not_customers.append(np.where(m.customer[at], 0.0, 1.0))
-    if not members:
-        return RankedKeys(0, [])
     chain_fit, scale = np.concatenate(fits), np.concatenate(scales)
     not_customer = np.concatenate(not_customers)
     total = len(scale)
@@ -211,16 +211,16 @@ def rank_members(
         # every member scoring at least the wanted-th best score; ties there are ordered by key
         threshold = np.partition(score, total - wanted)[total - wanted]
         candidates = np.flatnonzero(score >= threshold)
+    # candidates ascend, so each hub's run of them follows the previous hub's
     starts = np.cumsum([0] + [len(at) for at in kept])
-    hub_of = np.searchsorted(starts, candidates, side="right") - 1
-    keys = np.empty(len(candidates), dtype=object)
-    for h, m in enumerate(members):
-        mine = hub_of == h
-        keys[mine] = m.keys[kept[h][candidates[mine] - starts[h]]]
-    order = candidates[np.lexsort((keys.astype(np.str_), -score[candidates]))][skip:wanted]
-    key_of = dict(zip(candidates.tolist(), keys.tolist(), strict=True))
-    return RankedKeys(total, [[str(key_of[i]), float(chain_fit[i]), float(scale[i]),
-                               float(not_customer[i])] for i in order])
+    keys = np.concatenate([
+        m.keys[at[candidates[(candidates >= lo) & (candidates < hi)] - lo]]
+        for m, at, lo, hi in zip(members, kept, starts[:-1], starts[1:], strict=True)])
+    order = np.lexsort((keys, -score[candidates]))[skip:wanted]
+    return RankedKeys(total, [[str(keys[i]), float(chain_fit[c]), float(scale[c]),
+                               float(not_customer[c])]
+                              for i, c in zip(order.tolist(), candidates[order].tolist(),
+                                              strict=True)])
 
 
 @dataclass(frozen=True)
@@ -295,19 +295,19 @@ class MemberIndex:
         return [self._hub((kind, hub)) for hub in hubs]
 
     def _hub(self, ident: tuple[str, str]) -> HubMembers:
-        refresh = False
         with self._lock:
             entry = self._hubs.get(ident)
-            age = self._clock() - entry.read_at if entry is not None else 0.0
-            if entry is not None and age < 2 * self.max_age_s:
+            age = self._clock() - entry.read_at if entry is not None else math.inf
+            usable = age < 2 * self.max_age_s
+            refresh = usable and age >= self.max_age_s and ident not in self._refreshing
+            if usable:
                 self._hubs.move_to_end(ident)
-                refresh = age >= self.max_age_s and ident not in self._refreshing
-                if refresh:
-                    self._refreshing.add(ident)
-            reading = self._reading.setdefault(ident, threading.Lock())
-        if entry is not None and age < 2 * self.max_age_s:
             if refresh:
-                self._executor().submit(self._refresh, ident)
+                self._refreshing.add(ident)
+            reading = self._reading.setdefault(ident, threading.Lock())
+        if refresh:
+            self._executor().submit(self._refresh, ident)
+        if entry is not None and usable:
             return entry.members
         with reading:  # one read per hub when several threads ask for it at once
             with self._lock:

@@ -11,9 +11,10 @@ Ranking (score parts, weights from ranking.yaml):
   shareholdings scaled by their percentage, decayed per hop).
 
 Ties go to the lower USCC. Park, segment and association peers are ranked and paged by the store (a
-park or segment may hold tens of thousands); the corporate group is found by a bounded breadth-first
-search over control edges (``CONTROLS``, majority ``HOLDS_SHARES``, optionally through persons who
-hold majorities), one query per level, then ranked here.
+park or segment may hold tens of thousands), or, given a member index (queries/peer_index.py, as the
+API does), ranked in process with only the page's rows read; the corporate group is found by a
+bounded breadth-first search over control edges (``CONTROLS``, majority ``HOLDS_SHARES``,
+optionally through persons who hold majorities), one query per level, then ranked here.
 """
 
 from __future__ import annotations
@@ -157,7 +158,8 @@ def peers(
     add ``hops`` and ``group_truncated``. ``max_depth``, ``max_members``, ``majority`` and
     ``via_persons`` bound and shape the group search (kind ``group`` only). With an ``index``
     (queries/peer_index.py), park, segment and association peers are ranked in process from the
-    hubs' member lists it holds and only the page's rows are read: the same page, faster.
+    anchor's facts and the hubs' member lists it holds, and only the page's rows are read: the
+    same page, faster.
     Raises :class:`NotFound` when the anchor is not in the graph.
     """
     kind = PeerKind(kind)

@@ -136,9 +136,14 @@ class _RightAway(Executor):
         return done
 
 
-def test_a_due_hub_answers_while_it_is_read_again(market: GraphStore) -> None:
+def _clocked(store: GraphStore) -> tuple[MemberIndex, list[float]]:
+    """An index on a clock the test moves (``now[0]``), reading due hubs at once."""
     now = [0.0]
-    index = MemberIndex(market, max_age_s=60.0, clock=lambda: now[0], background=_RightAway())
+    return MemberIndex(store, max_age_s=60.0, clock=lambda: now[0], background=_RightAway()), now
+
+
+def test_a_due_hub_answers_while_it_is_read_again(market: GraphStore) -> None:
+    index, now = _clocked(market)
     before = peers(market, "E01", PeerKind.PARK, index=index)
     now[0] = 59.0
     peers(market, "E01", PeerKind.PARK, index=index)
@@ -154,8 +159,7 @@ def test_a_due_hub_answers_while_it_is_read_again(market: GraphStore) -> None:
 
 
 def test_a_hub_nobody_asked_for_is_read_before_answering(market: GraphStore) -> None:
-    now = [0.0]
-    index = MemberIndex(market, max_age_s=60.0, clock=lambda: now[0], background=_RightAway())
+    index, now = _clocked(market)
     before = peers(market, "E01", PeerKind.PARK, index=index)
     market.write("MATCH (e:Enterprise {uscc: 'E04'})-[r:LOCATED_IN]->() DELETE r")
     now[0] = 120.0
@@ -166,8 +170,7 @@ def test_a_hub_nobody_asked_for_is_read_before_answering(market: GraphStore) -> 
 
 
 def test_an_anchor_is_kept_as_long_as_the_hubs(market: GraphStore) -> None:
-    now = [0.0]
-    index = MemberIndex(market, max_age_s=60.0, clock=lambda: now[0], background=_RightAway())
+    index, now = _clocked(market)
     before = peers(market, "E01", PeerKind.ASSOCIATION, index=index)
     market.write("MATCH (:Enterprise {uscc: 'E01'})-[r:MEMBER_OF]->() DELETE r")
     kept = peers(market, "E01", PeerKind.ASSOCIATION, index=index)
