@@ -189,6 +189,21 @@ for _kind, _pattern, _hub in [
     QUERY_EXAMPLES[f"peers_{_kind}_page"] = {"page": _page_of(_pattern), "total": "1"}
     QUERY_EXAMPLES[f"peer_members_{_kind}"] = {"hub": _hub}
     QUERY_EXAMPLES[f"peer_member_sets_{_kind}"] = {"hub": _hub}
+_CHAIN_SEGMENT = _first(f"MATCH (s:ChainSegment {{chain_id: '{EXAMPLE_CHAIN}'}}) "
+                        "RETURN s.segment_id ORDER BY s.segment_id LIMIT 1")
+QUERY_EXAMPLES["market_members_segment"] = {"hub": _CHAIN_SEGMENT}
+QUERY_EXAMPLES["market_member_sets_segment"] = {"hub": _CHAIN_SEGMENT}
+for _query, _place in [
+    ("strategy_park_prospects_page", f"(p:Park) WHERE p.park_id IN {_PARKS}"),
+    ("strategy_association_prospects_page",
+     f"(p:Association) WHERE p.association_id IN {_ASSOCIATIONS}"),
+]:
+    # a one-row page ([uscc, place position, place signal, chain_fit, scale, theme]): the first
+    # chain enterprise of the example place
+    _prospect = _first(f"MATCH {_place} MATCH (p)<--(b:Enterprise)-[:IN_SEGMENT]->"
+                       f"(:ChainSegment {{chain_id: '{EXAMPLE_CHAIN}'}}) "
+                       "RETURN b.uscc ORDER BY b.uscc LIMIT 1")
+    QUERY_EXAMPLES[_query] = {"page": f"[[{_prospect}, 0, 1.0, 1.0, 0.5, 0.5]]", "total": "1"}
 QUERY_EXAMPLES["expansion_export_excluded"] = {"excluded": cypher_literal(["revoked", "cancelled"])}
 QUERY_EXAMPLES["expansion_walk_investors"] = QUERY_EXAMPLES["expansion_step_investors"]
 QUERY_EXAMPLES["expansion_walk_investees"] = QUERY_EXAMPLES["expansion_step_investees"]

@@ -25,10 +25,10 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence, Sized
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -46,19 +46,55 @@ log = logging.getLogger(__name__)
 KINDS = ("park", "segment", "association")
 #: Anchors whose facts an index keeps (least recently used dropped beyond).
 MAX_ANCHORS = 100_000
+#: Values derived from held members (a chain's members joined) an index keeps.
+MAX_DERIVED = 8
 #: The ``field`` codes of ``peer_member_sets_*``: tags, chain segments, the member's hubs.
 _SET_FIELDS = ("tags", "segments", "hubs")
 
 _V = TypeVar("_V", bound=Hashable)
 _A = TypeVar("_A")
+_H = TypeVar("_H", bound=Sized)
+#: Reads what the index holds for one hub: ``(store, hub id) -> members``.
+Build = Callable[[GraphStore, str], _H]
 _Sets = tuple[frozenset[str], ...]
 
 
-def _codes(values: Sequence[_V]) -> tuple[npt.NDArray[np.int32], tuple[_V, ...]]:
+def value_codes(values: Sequence[_V]) -> tuple[npt.NDArray[np.int32], tuple[_V, ...]]:
     """Each value's position in the tuple of the distinct values (few: tag sets, district codes)."""
     vocab: dict[_V, int] = {}
     codes = [vocab.setdefault(v, len(vocab)) for v in values]
     return np.array(codes, dtype=np.int32), tuple(vocab)
+
+
+def set_codes(groups: list[list[str]]) -> tuple[npt.NDArray[np.int32], _Sets]:
+    """Each member's set of values as its position among the distinct sets."""
+    return value_codes([frozenset(v) for v in groups])
+
+
+def member_columns(
+    cols: dict[str, list[Any]], sets: dict[str, list[Any]], fields: int
+) -> tuple[npt.NDArray[np.str_], Callable[[str], list[Any]], list[list[list[str]]]]:
+    """The members of a hub export sorted by USCC, each once (parallel links list it twice): their
+    keys, a picker of a scalar column in that order, and their values of each set ``field``
+    (``sets`` holds ``uscc, field, value`` rows)."""
+    keys = np.array([str(k) for k in cols["uscc"]], dtype=np.str_)
+    keys, first = np.unique(keys, return_index=True)
+
+    def pick(name: str) -> list[Any]:
+        column = cols[name]
+        return [column[i] for i in first]
+
+    grouped: list[list[list[str]]] = [[[] for _ in range(len(keys))] for _ in range(fields)]
+    if sets["uscc"] and len(keys):
+        owners = np.array([str(k) for k in sets["uscc"]], np.str_)
+        owner = np.minimum(np.searchsorted(keys, owners), len(keys) - 1)
+        # a member that joined between the two reads is not in ``keys``: left out
+        known = (keys[owner] == owners).tolist()
+        for at, ok, field, value in zip(owner.tolist(), known, sets["field"], sets["value"],
+                                        strict=True):
+            if ok:
+                grouped[int(field)][at].append(str(value))
+    return keys, pick, grouped
 
 
 def scale_signal(capital: Any) -> float:
@@ -99,29 +135,12 @@ class HubMembers:
     def from_columns(cls, hub: str, cols: dict[str, list[Any]],
                      sets: dict[str, list[Any]]) -> HubMembers:
         """From the exports ``peer_members_*`` (``cols``) and ``peer_member_sets_*`` (``sets``)."""
-        keys = np.array([str(k) for k in cols["uscc"]], dtype=np.str_)
-        # sorted by key, each member once (parallel links would list it twice)
-        keys, first = np.unique(keys, return_index=True)
-
-        def pick(name: str) -> list[Any]:
-            column = cols[name]
-            return [column[i] for i in first]
-
-        grouped: list[list[list[str]]] = [[[] for _ in range(len(keys))] for _ in _SET_FIELDS]
-        if sets["uscc"] and len(keys):
-            owners = np.array([str(k) for k in sets["uscc"]], np.str_)
-            owner = np.minimum(np.searchsorted(keys, owners), len(keys) - 1)
-            # a member that joined between the two reads is not in ``keys``: left out
-            known = (keys[owner] == owners).tolist()
-            for at, ok, field, value in zip(owner.tolist(), known, sets["field"], sets["value"],
-                                            strict=True):
-                if ok:
-                    grouped[int(field)][at].append(str(value))
-        tags, tag_sets = _codes([frozenset(v) for v in grouped[0]])
-        segments, segment_sets = _codes([frozenset(v) for v in grouped[1]])
-        hubs, hub_sets = _codes([frozenset(v) for v in grouped[2]])
-        district, districts = _codes(pick("district"))
-        size, sizes = _codes(pick("size"))
+        keys, pick, grouped = member_columns(cols, sets, len(_SET_FIELDS))
+        tags, tag_sets = set_codes(grouped[0])
+        segments, segment_sets = set_codes(grouped[1])
+        hubs, hub_sets = set_codes(grouped[2])
+        district, districts = value_codes(pick("district"))
+        size, sizes = value_codes(pick("size"))
         return cls(
             hub=hub, keys=keys,
             scale=np.array([scale_signal(c) for c in pick("capital")], dtype=np.float64),
@@ -141,34 +160,67 @@ class RankedKeys:
     rows: list[list[Any]]
 
 
-def _per_value(values: tuple[Any, ...], test: Callable[[Any], bool]) -> npt.NDArray[np.bool_]:
+def per_value(values: tuple[Any, ...], test: Callable[[Any], bool]) -> npt.NDArray[np.bool_]:
     return np.fromiter((test(v) for v in values), bool, len(values))
+
+
+class FilteredColumns(Protocol):
+    """The member columns :func:`enterprise_mask` reads."""
+
+    @property
+    def active(self) -> npt.NDArray[np.bool_]: ...
+
+    @property
+    def tags(self) -> npt.NDArray[np.int32]: ...
+
+    @property
+    def tag_sets(self) -> _Sets: ...
+
+    @property
+    def district(self) -> npt.NDArray[np.int32]: ...
+
+    @property
+    def districts(self) -> tuple[Any, ...]: ...
+
+    @property
+    def size(self) -> npt.NDArray[np.int32]: ...
+
+    @property
+    def sizes(self) -> tuple[Any, ...]: ...
+
+
+def enterprise_mask(members: FilteredColumns, filters: EnterpriseFilter) -> npt.NDArray[np.bool_]:
+    """The members an :class:`EnterpriseFilter` keeps (status, tags, district prefix, sizes) as
+    the Cypher queries decide it; customer status is the caller's."""
+    keep = (members.active.copy() if not filters.include_inactive
+            else np.ones(len(members.active), bool))
+    if filters.tags:
+        wanted = set(filters.tags)
+        keep &= per_value(members.tag_sets, wanted.issubset)[members.tags]
+    if filters.district:
+        prefix = filters.district
+        keep &= per_value(members.districts,
+                           lambda d: d is not None and str(d).startswith(prefix))[members.district]
+    if filters.sizes:
+        sizes = set(filters.sizes)
+        keep &= per_value(members.sizes, lambda s: s in sizes)[members.size]
+    return keep
 
 
 def _kept(members: HubMembers, hubs: Sequence[str], anchor: str,
           filters: EnterpriseFilter) -> npt.NDArray[np.bool_]:
     """The members the peers queries keep: the filters, not the anchor, and each member once
     across the searched hubs (in the first of them, in ``hubs`` order, that it belongs to)."""
-    keep = members.active.copy() if not filters.include_inactive else np.ones(len(members), bool)
+    keep = enterprise_mask(members, filters)
     at = int(np.searchsorted(members.keys, anchor))
     if at < len(members) and members.keys[at] == anchor:
         keep[at] = False
-    if filters.tags:
-        wanted = set(filters.tags)
-        keep &= _per_value(members.tag_sets, wanted.issubset)[members.tags]
-    if filters.district:
-        prefix = filters.district
-        keep &= _per_value(members.districts,
-                           lambda d: d is not None and str(d).startswith(prefix))[members.district]
-    if filters.sizes:
-        sizes = set(filters.sizes)
-        keep &= _per_value(members.sizes, lambda s: s in sizes)[members.size]
     if filters.customer is not None:
         keep &= members.customer == filters.customer
     if len(hubs) > 1:
         order = {h: i for i, h in enumerate(hubs)}
         here = order[members.hub]
-        keep &= _per_value(members.hub_sets, lambda hs: min(
+        keep &= per_value(members.hub_sets, lambda hs: min(
             (order[h] for h in hs if h in order), default=here) == here)[members.hubs]
     return keep
 
@@ -223,14 +275,27 @@ def rank_members(
                                               strict=True)])
 
 
+def read_hub_members(kind: str) -> Build[HubMembers]:
+    """The peers reader of one hub kind (``peer_members_<kind>`` and ``peer_member_sets_<kind>``)."""
+    def build(store: GraphStore, hub: str) -> HubMembers:
+        return HubMembers.from_columns(
+            hub, export_named(store, f"peer_members_{kind}", {"hub": hub}),
+            export_named(store, f"peer_member_sets_{kind}", {"hub": hub}))
+    return build
+
+
+_PEER_READERS = {kind: read_hub_members(kind) for kind in KINDS}
+
+
 @dataclass(frozen=True)
 class _Entry:
-    members: HubMembers
+    members: Sized
     read_at: float
 
 
 class MemberIndex:
-    """Hub members by (kind, hub id), read on first use and again once ``max_age_s`` old; the
+    """Hub members by (kind, hub id) — the peers' hubs, and what the market strategies hold (see
+    queries/market_index.py) — read on first use and again once ``max_age_s`` old; the
     least recently used are dropped beyond ``max_members`` members in all. Safe to share between
     threads (the API's worker threads).
 
@@ -257,6 +322,7 @@ class MemberIndex:
         self._reading: dict[tuple[str, str], threading.Lock] = {}
         self._refreshing: set[tuple[str, str]] = set()
         self._anchors: OrderedDict[str, tuple[Any, float]] = OrderedDict()
+        self._derived: OrderedDict[Hashable, tuple[tuple[object, ...], Any]] = OrderedDict()
         self.reads = 0
 
     def invalidate(self) -> None:
@@ -265,6 +331,7 @@ class MemberIndex:
         with self._lock:
             self._hubs.clear()
             self._anchors.clear()
+            self._derived.clear()
             self._held = 0
             self._epoch += 1
 
@@ -288,13 +355,40 @@ class MemberIndex:
                     self._anchors.popitem(last=False)
         return value
 
+    def derived(self, key: Hashable, sources: Sequence[object], build: Callable[[], _A]) -> _A:
+        """A value computed from held members (``sources``, e.g. the lists of a chain's
+        segments), kept while exactly those objects are the ones held: a source read again
+        rebuilds it. The last :data:`MAX_DERIVED` are kept."""
+        ident = tuple(sources)
+        with self._lock:
+            held = self._derived.get(key)
+            if held is not None and len(held[0]) == len(ident) and all(
+                    a is b for a, b in zip(held[0], ident, strict=True)):
+                self._derived.move_to_end(key)
+                return cast(_A, held[1])
+            epoch = self._epoch
+        value = build()
+        with self._lock:
+            if epoch == self._epoch:
+                self._derived[key] = (ident, value)
+                self._derived.move_to_end(key)
+                while len(self._derived) > MAX_DERIVED:
+                    self._derived.popitem(last=False)
+        return value
+
     def members(self, kind: str, hubs: Iterable[str]) -> list[HubMembers]:
         """The members of each hub, in the order given."""
         if kind not in KINDS:
             raise ValueError(f"no member index for {kind!r}; known: {', '.join(KINDS)}")
-        return [self._hub((kind, hub)) for hub in hubs]
+        build = _PEER_READERS[kind]
+        return [self.held(kind, hub, build) for hub in hubs]
 
-    def _hub(self, ident: tuple[str, str]) -> HubMembers:
+    def held(self, kind: str, hub: str, build: Build[_H]) -> _H:
+        """What ``build`` reads for one hub, kept under ``(kind, hub)``; the kind names the
+        reader (one builder per kind)."""
+        return cast(_H, self._hub((kind, hub), build))
+
+    def _hub(self, ident: tuple[str, str], build: Build[Sized]) -> Sized:
         with self._lock:
             entry = self._hubs.get(ident)
             age = self._clock() - entry.read_at if entry is not None else math.inf
@@ -306,7 +400,7 @@ class MemberIndex:
                 self._refreshing.add(ident)
             reading = self._reading.setdefault(ident, threading.Lock())
         if refresh:
-            self._executor().submit(self._refresh, ident)
+            self._executor().submit(self._refresh, ident, build)
         if entry is not None and usable:
             return entry.members
         with reading:  # one read per hub when several threads ask for it at once
@@ -314,26 +408,23 @@ class MemberIndex:
                 entry = self._hubs.get(ident)
                 if entry is not None and self._clock() - entry.read_at < self.max_age_s:
                     return entry.members
-            return self._read(ident)
+            return self._read(ident, build)
 
-    def _refresh(self, ident: tuple[str, str]) -> None:
+    def _refresh(self, ident: tuple[str, str], build: Build[Sized]) -> None:
         try:
-            self._read(ident)
+            self._read(ident, build)
         except Exception:  # the next request reads it (and reports the error) itself
             log.exception("reading the members of %s %s again failed", *ident)
         finally:
             with self._lock:
                 self._refreshing.discard(ident)
 
-    def _read(self, ident: tuple[str, str]) -> HubMembers:
-        kind, hub = ident
+    def _read(self, ident: tuple[str, str], build: Build[Sized]) -> Sized:
         with self._lock:
             epoch = self._epoch
         read_at = self._clock()
         with cyclic_gc_paused():
-            built = HubMembers.from_columns(
-                hub, export_named(self.store, f"peer_members_{kind}", {"hub": hub}),
-                export_named(self.store, f"peer_member_sets_{kind}", {"hub": hub}))
+            built = build(self.store, ident[1])
         with self._lock:
             self.reads += 1
             if epoch == self._epoch:  # not invalidated while it was read

@@ -27,10 +27,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from chainscout.graph.model import ENTERPRISE_TAGS
 from chainscout.graph.stores.base import GraphNode, GraphPath, GraphStore, Row
 
+from . import market_index
 from .market import (
     NO_FILTER,
     EnterpriseFilter,
@@ -49,6 +51,7 @@ from .market import (
     weights_or_default,
 )
 from .paths import hop, via_hub
+from .peer_index import MemberIndex
 from .ranking import RankingWeights, place_score, score
 from .results import Page, Prospect, Score
 from .runner import run_named
@@ -121,14 +124,16 @@ def rank_parks(
     min_members: int = 1,
     limit: int = 10,
     weights: RankingWeights | None = None,
+    index: MemberIndex | None = None,
 ) -> Page[ParkCluster]:
     """Parks where the chain clusters, best first; ``total`` counts every qualifying park.
 
     Give ``chain_id`` (all its segments) or ``segment_ids``. ``since`` defaults to one year ago.
+    With an ``index`` the parks are ranked in process (queries/market_index.py): the same page.
     """
     segments = resolve_segments(store, chain_id=chain_id, segment_ids=segment_ids)
     return _rank_parks(store, segments, since_or_default(since), district, min_members, limit,
-                       weights_or_default(weights))
+                       weights_or_default(weights), index)
 
 
 def _rank_parks(
@@ -139,13 +144,16 @@ def _rank_parks(
     min_members: int,
     limit: int,
     w: RankingWeights,
+    index: MemberIndex | None,
 ) -> Page[ParkCluster]:
     check_page(limit, 0)
-    rows = run_named(store, "strategy_parks", {
+    params = {
         "segment_ids": list(segments), "since": since, "district": district,
         "min_members": max(1, min_members), "w": place_weight_map(w, "members", "coverage", "growth"),
         "limit": limit,
-    })
+    }
+    rows = (run_named(store, "strategy_parks", params) if index is None
+            else _indexed_parks(store, index, segments, params))
     scored = []
     for row in rows:
         members = as_int(row["members"])
@@ -169,6 +177,20 @@ def _rank_parks(
     return Page(parks, total, limit, 0)
 
 
+def _indexed_parks(store: GraphStore, index: MemberIndex, segments: tuple[str, ...],
+                   params: dict[str, Any]) -> list[Row]:
+    """``strategy_parks``' rows, ranked in process; only the parks' nodes are read."""
+    qualified, ranked = market_index.rank_parks(
+        market_index.chain_market(index, segments), market_index.places(index, "park"),
+        since=params["since"], district=params["district"], min_members=params["min_members"],
+        weights=params["w"], limit=params["limit"])
+    nodes = run_named(store, "strategy_parks_page", {"park_ids": [p.place_id for p in ranked]})
+    by_id = {str(r["park"].key): r["park"] for r in nodes}
+    return [{"qualified": qualified, "park": by_id[p.place_id], **p.counts,
+             "members_signal": p.signals["members"], "coverage": p.signals["coverage"],
+             "growth": p.signals["growth"]} for p in ranked if p.place_id in by_id]
+
+
 def park_strategy(
     store: GraphStore,
     *,
@@ -183,32 +205,59 @@ def park_strategy(
     limit: int = 20,
     offset: int = 0,
     weights: RankingWeights | None = None,
+    index: MemberIndex | None = None,
 ) -> ParkStrategy:
     """"Industry + park": the top ``parks`` for the chain and one page of its non-customer
     enterprises in them, ranked. ``district`` narrows the parks; ``filters`` the prospects (their
-    customer field must be unset or false: prospects are never customers)."""
+    customer field must be unset or false: prospects are never customers). With an ``index``
+    parks and prospects are ranked in process and only the page is read: the same answer."""
     if filters.customer:
         raise ValueError("park strategy prospects are non-customers; customer=True is not allowed")
     check_page(limit, offset)
     w = weights_or_default(weights)
     segments = resolve_segments(store, chain_id=chain_id, segment_ids=segment_ids)
     since_text = since_or_default(since)
-    ranked = _rank_parks(store, segments, since_text, district, min_members, parks, w)
+    ranked = _rank_parks(store, segments, since_text, district, min_members, parks, w, index)
     clusters = list(ranked.items)
     if not clusters:
         return ParkStrategy(segments, since_text, ranked, Page([], 0, limit, offset))
-    rows = run_named(store, "strategy_park_prospects", {
+    params = {
         "park_ids": [c.park_id for c in clusters],
         "cluster": [c.strength for c in clusters],
         "segment_ids": list(segments), "themes": check_themes(themes),
         **filters.params(customer=False),
         "w": weight_map(w, "cluster", "chain_fit", "scale", "theme"),
         "skip": offset, "limit": limit,
-    })
+    }
+    if index is None:
+        rows = run_named(store, "strategy_park_prospects", params)
+    else:
+        rows = _indexed_prospects(store, index, "park", "strategy_park_prospects_page", params,
+                                  filters, themes, "cluster")
     by_id = {c.park_id: c for c in clusters}
     page = ranked_page(rows)
     items = [_park_prospect(row, by_id[str(row["park_id"])], w, themes) for row in page.rows]
     return ParkStrategy(segments, since_text, ranked, Page(items, page.total, limit, offset))
+
+
+def _indexed_prospects(store: GraphStore, index: MemberIndex, via: str, page_query: str,
+                       params: dict[str, Any], filters: EnterpriseFilter,
+                       themes: Sequence[str], place_part: str) -> list[Row]:
+    """A strategy's prospects query, ranked in process; only the page's rows are read."""
+    place_ids, strengths = params[f"{via}_ids"], params[_STRENGTHS[via]]
+    w = params["w"]
+    ranked = market_index.rank_prospects(
+        market_index.chain_market(index, params["segment_ids"]), via, place_ids, strengths,
+        filters, check_themes(themes),
+        (w[place_part], w["chain_fit"], w["scale"], w["theme"]), params["skip"], params["limit"])
+    keep = {k: v for k, v in params.items() if k in _PAGE_PARAMS[via]}
+    return run_named(store, page_query, {**keep, "page": ranked.rows, "total": ranked.total})
+
+
+#: The parameters of the page queries besides ``page`` and ``total``.
+_PAGE_PARAMS = {"park": ("park_ids", "segment_ids"),
+                "association": ("association_ids", "introducers", "segment_ids")}
+_STRENGTHS = {"park": "cluster", "association": "referral"}
 
 
 def _segment_paths(row: Row) -> list[GraphPath]:
@@ -260,11 +309,14 @@ def rank_associations(
     district: str | None = None,
     limit: int = 10,
     weights: RankingWeights | None = None,
+    index: MemberIndex | None = None,
 ) -> Page[AssociationChannel]:
     """Associations as referral channels into the chain, best first; ``total`` counts every
-    association with at least one target-chain prospect."""
+    association with at least one target-chain prospect. With an ``index`` they are ranked in
+    process: the same page."""
     segments = resolve_segments(store, chain_id=chain_id, segment_ids=segment_ids)
-    return _rank_associations(store, segments, district, limit, weights_or_default(weights))
+    return _rank_associations(store, segments, district, limit, weights_or_default(weights),
+                              index)
 
 
 def _rank_associations(
@@ -273,12 +325,13 @@ def _rank_associations(
     district: str | None,
     limit: int,
     w: RankingWeights,
+    index: MemberIndex | None,
 ) -> Page[AssociationChannel]:
     check_page(limit, 0)
-    rows = run_named(store, "strategy_associations", {
-        "segment_ids": list(segments), "district": district,
-        "w": place_weight_map(w, "reach", "introducers"), "limit": limit,
-    })
+    params = {"segment_ids": list(segments), "district": district,
+              "w": place_weight_map(w, "reach", "introducers"), "limit": limit}
+    rows = (run_named(store, "strategy_associations", params) if index is None
+            else _indexed_associations(store, index, segments, params))
     scored = []
     for row in rows:
         prospects = as_int(row["prospects"])
@@ -307,6 +360,24 @@ def _rank_associations(
     return Page(channels, total, limit, 0)
 
 
+def _indexed_associations(store: GraphStore, index: MemberIndex, segments: tuple[str, ...],
+                          params: dict[str, Any]) -> list[Row]:
+    """``strategy_associations``' rows, ranked in process; only the associations' and their
+    introducers' nodes are read."""
+    qualified, ranked = market_index.rank_associations(
+        market_index.chain_market(index, segments), market_index.places(index, "association"),
+        district=params["district"], weights=params["w"], limit=params["limit"])
+    introducers = [best[1:] if (best := a.counts["best"]) else None for a in ranked]
+    nodes = {str(r["association"].key): r for r in run_named(
+        store, "strategy_associations_page",
+        {"association_ids": [a.place_id for a in ranked], "introducers": introducers})}
+    return [{"qualified": qualified, "association": nodes[a.place_id]["association"],
+             "introducer": nodes[a.place_id]["introducer"],
+             "introducer_role": nodes[a.place_id]["introducer_role"], **a.counts,
+             "reach": a.signals["reach"], "introducers_signal": a.signals["introducers"]}
+            for a in ranked if a.place_id in nodes]
+
+
 def association_strategy(
     store: GraphStore,
     *,
@@ -319,20 +390,22 @@ def association_strategy(
     limit: int = 20,
     offset: int = 0,
     weights: RankingWeights | None = None,
+    index: MemberIndex | None = None,
 ) -> AssociationStrategy:
     """"Industry + association": the top ``associations`` as referral channels into the chain and
-    one page of their target-chain prospects, ranked, each with the introducer path."""
+    one page of their target-chain prospects, ranked, each with the introducer path. With an
+    ``index`` both are ranked in process and only the page is read: the same answer."""
     if filters.customer:
         raise ValueError("association strategy prospects are non-customers; "
                          "customer=True is not allowed")
     check_page(limit, offset)
     w = weights_or_default(weights)
     segments = resolve_segments(store, chain_id=chain_id, segment_ids=segment_ids)
-    ranked = _rank_associations(store, segments, district, associations, w)
+    ranked = _rank_associations(store, segments, district, associations, w, index)
     channels = list(ranked.items)
     if not channels:
         return AssociationStrategy(segments, ranked, Page([], 0, limit, offset))
-    rows = run_named(store, "strategy_association_prospects", {
+    params = {
         "association_ids": [c.association_id for c in channels],
         "referral": [c.strength for c in channels],
         "introducers": [c.introducer.key if c.introducer is not None else None
@@ -341,7 +414,13 @@ def association_strategy(
         **filters.params(customer=False),
         "w": weight_map(w, "referral", "chain_fit", "scale", "theme"),
         "skip": offset, "limit": limit,
-    })
+    }
+    if index is None:
+        rows = run_named(store, "strategy_association_prospects", params)
+    else:
+        rows = _indexed_prospects(store, index, "association",
+                                  "strategy_association_prospects_page", params, filters, themes,
+                                  "referral")
     by_id = {c.association_id: c for c in channels}
     page = ranked_page(rows)
     items = [_association_prospect(row, by_id[str(row["association_id"])], w, themes)
