@@ -21,8 +21,13 @@ from .common import ANCHOR_SEED, percentiles, python_peak_mb, time_calls
 
 #: Suffix of the peers cases timed with a fresh member index per call.
 FIRST_READ = "first read of its hubs"
-#: The peers cases answered from a member index that already holds their hubs.
-INDEXED_CASES = frozenset(f"peers {kind}" for kind in KINDS)
+#: Strategies timed on a fresh member index per call (each reads a whole chain: a few samples).
+FIRST_READ_SAMPLES = 10
+#: The market strategies, each with its case name.
+STRATEGIES = ("park_strategy", "association_strategy")
+#: The cases answered from a member index that already holds their hubs (as the API answers).
+INDEXED_CASES = frozenset([*(f"peers {kind}" for kind in KINDS),
+                           *(f"strategies {name}" for name in STRATEGIES)])
 
 TODAY = dt.date.fromisoformat(AS_OF)
 AS_OF_DATE = TODAY + dt.timedelta(days=1)
@@ -108,14 +113,29 @@ def query_cases(store: GraphStore, a: Anchors) -> dict[str, tuple[Callable[[Any]
         cases[f"peers {kind}, {FIRST_READ}"] = (first_read(kind), anchors)
         # ranked by the store: the whole query in Cypher (CHAINSCOUT_PEER_INDEX_S=0)
         cases[f"peers {kind}, ranked in the store"] = (in_store(kind), anchors)
+    strategy_cases: dict[str, tuple[Callable[[Any], Any], list[Any]]] = {}
+
+    def strategy(name: str, index: MemberIndex | None, fresh: bool = False
+                 ) -> Callable[[str], Any]:
+        run = getattr(strategies, name)
+        kw = {"since": since} if name == "park_strategy" else {}
+        return lambda c: run(store, chain_id=c, index=MemberIndex(store) if fresh else index,
+                             **kw)
+
+    for name in STRATEGIES:
+        chain_sample = a.sample(chains)
+        # as the API answers: ranked on the member index, the chains' members read (untimed)
+        strategy_cases[f"strategies {name}"] = (strategy(name, index), chain_sample)
+        # a request whose chain the index has not read yet (the first after it expired)
+        strategy_cases[f"strategies {name}, first read of its chain"] = (
+            strategy(name, None, fresh=True), chain_sample[:FIRST_READ_SAMPLES])
+        # ranked by the store: the whole queries in Cypher (CHAINSCOUT_PEER_INDEX_S=0)
+        strategy_cases[f"strategies {name}, ranked in the store"] = (
+            strategy(name, None), chain_sample)
     return {
         **cases,
         "peers group": (lambda u: peers.peers(store, u, "group"), a.sample(a.group_firms)),
-        "strategies park_strategy": (
-            lambda c: strategies.park_strategy(store, chain_id=c, since=since),
-            a.sample(chains)),
-        "strategies association_strategy": (
-            lambda c: strategies.association_strategy(store, chain_id=c), a.sample(chains)),
+        **strategy_cases,
         "gaps chain_gaps": (lambda pc: gaps.chain_gaps(store, pc[0], pc[1], max_km=50),
                             a.sample(a.park_chains)),
         "coverage park_coverage": (lambda p: coverage.park_coverage(store, p), a.sample(a.parks)),

@@ -45,14 +45,16 @@ class Settings(BaseSettings):
         60.0,
         ge=0,
         description="Seconds the API keeps the members of the parks, chain segments and "
-        "associations it has ranked peers in (an in-process index) before reading them again, in "
-        "the background while they keep answering; a load shows in peers within twice this "
-        "long. 0: rank every peers page in the store.",
+        "associations it has ranked peers or market strategies in (an in-process index) before "
+        "reading them again, in the background while they keep answering; a load (or, for the "
+        "park strategy's growth, an ingested event) shows in them within twice this long. 0: rank "
+        "every peers and strategy page in the store.",
     )
     peer_index_members: int = Field(
         2_000_000,
         ge=1,
-        description="Members the peers index holds at most per API worker (≈ 100 bytes each); "
+        description="Members the peers and strategies index holds at most per API worker "
+        "(≈ 100–200 bytes each); "
         "the least recently used hubs are dropped beyond it.",
     )
 

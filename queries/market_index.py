@@ -30,11 +30,13 @@ from .peer_index import (
     enterprise_mask,
     member_columns,
     scale_signal,
+    set_codes,
     value_codes,
 )
 from .runner import export_named
 
 _Sets = tuple[frozenset[str], ...]
+_Coded = tuple[npt.NDArray[np.int32], tuple[Any, ...]]
 #: The ``field`` codes of ``market_member_sets_segment``: tags, parks, associations.
 _SET_FIELDS = ("tags", "parks", "associations")
 #: Member-index kinds of what this module reads.
@@ -53,11 +55,12 @@ class SegmentMarket:
     customer: npt.NDArray[np.bool_]
     fit: npt.NDArray[np.float64]
     latest: npt.NDArray[np.str_]
-    district: list[Any]
-    size: list[Any]
-    tags: list[frozenset[str]]
-    parks: list[frozenset[str]]
-    associations: list[frozenset[str]]
+    #: (each member's position among the distinct values, the distinct values) per field
+    district: _Coded
+    size: _Coded
+    tags: _Coded
+    parks: _Coded
+    associations: _Coded
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -74,9 +77,9 @@ class SegmentMarket:
             customer=np.array(pick("customer"), dtype=np.int64).astype(bool),
             fit=np.array([1.0 if f is None else float(f) for f in pick("fit")], np.float64),
             latest=np.array(["" if d is None else str(d) for d in pick("latest")], np.str_),
-            district=pick("district"), size=pick("size"),
-            tags=[frozenset(v) for v in grouped[0]], parks=[frozenset(v) for v in grouped[1]],
-            associations=[frozenset(v) for v in grouped[2]],
+            district=value_codes(pick("district")), size=value_codes(pick("size")),
+            tags=set_codes(grouped[0]), parks=set_codes(grouped[1]),
+            associations=set_codes(grouped[2]),
         )
 
 
@@ -125,15 +128,22 @@ class ChainMarket:
             return np.concatenate([getattr(s, name) for s in segments])[first] if segments \
                 else np.zeros(0)
 
-        def listed(name: str) -> list[Any]:
-            joined = [v for s in segments for v in getattr(s, name)]
-            return [joined[i] for i in first.tolist()]
+        def coded(name: str) -> tuple[npt.NDArray[np.int32], tuple[Any, ...]]:
+            # each segment's codes moved onto the distinct values of all of them
+            vocab: dict[Any, int] = {}
+            moved = []
+            for s in segments:
+                codes, values = getattr(s, name)
+                onto = np.array([vocab.setdefault(v, len(vocab)) for v in values], np.int32)
+                moved.append(onto[codes] if len(codes) else np.zeros(0, np.int32))
+            joined = np.concatenate(moved) if moved else np.zeros(0, np.int32)
+            return joined[first], tuple(vocab)
 
-        district, districts = value_codes(listed("district"))
-        size, sizes = value_codes(listed("size"))
-        tags, tag_sets = value_codes(listed("tags"))
-        parks, park_sets = value_codes(listed("parks"))
-        associations, association_sets = value_codes(listed("associations"))
+        district, districts = coded("district")
+        size, sizes = coded("size")
+        tags, tag_sets = coded("tags")
+        parks, park_sets = coded("parks")
+        associations, association_sets = coded("associations")
         return cls(
             segments=tuple(s.hub for s in segments), keys=keys,
             scale=scalar("scale").astype(np.float64), active=scalar("active").astype(bool),

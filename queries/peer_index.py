@@ -14,8 +14,8 @@ Freshness: the index is a cache of the graph. A hub is read again once its membe
 ``max_age_s`` old (in the background while they keep answering, see :class:`MemberIndex`), and
 everything is forgotten at once by :meth:`MemberIndex.invalidate`. The API keeps one per worker
 (``CHAINSCOUT_PEER_INDEX_S``, default 60 s; 0 switches it off): a load — always another process —
-shows in peers within twice that time. Event ingestion changes no member fact, so it keeps the
-index. Until then a peer that left a hub can still be ranked (its row then carries no path).
+shows in peers within twice that time. Event ingestion changes no peers fact, so it keeps the
+index (the market strategies' growth, which counts recent events, catches up with the re-reads). Until then a peer that left a hub can still be ranked (its row then carries no path).
 """
 
 from __future__ import annotations

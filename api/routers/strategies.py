@@ -14,7 +14,7 @@ from chainscout.queries.market import NotFound as MarketNotFound
 
 from .. import models, views
 from ..auth import Principal
-from ..deps import ANY_ROLE, PagingDep, StoreDep
+from ..deps import ANY_ROLE, PagingDep, PeerIndexDep, StoreDep
 from .common import READ, invalid, module_errors
 from .filters import ProspectFiltersDep, Tag
 
@@ -78,6 +78,7 @@ def _themes(themes: list[Tag] | None) -> tuple[str, ...]:
                                       "there", response_model=ParkStrategy, responses=READ)
 def industry_park(
     store: StoreDep,
+    index: PeerIndexDep,
     page: PagingDep,
     filters: ProspectFiltersDep,
     principal: Annotated[Principal, Depends(ANY_ROLE)],
@@ -98,7 +99,7 @@ def industry_park(
         result = strategies.park_strategy(
             store, chain_id=chain, segment_ids=segments, since=since, district=district,
             parks=parks, min_members=min_members, filters=filters.value,
-            themes=_themes(themes), limit=page.limit, offset=page.offset)
+            themes=_themes(themes), limit=page.limit, offset=page.offset, index=index)
     mask = principal.masks_pii
     return ParkStrategy(
         segment_ids=list(result.segment_ids), since=result.since,
@@ -116,6 +117,7 @@ def industry_park(
             response_model=AssociationStrategy, responses=READ)
 def industry_association(
     store: StoreDep,
+    index: PeerIndexDep,
     page: PagingDep,
     filters: ProspectFiltersDep,
     principal: Annotated[Principal, Depends(ANY_ROLE)],
@@ -134,7 +136,7 @@ def industry_association(
         result = strategies.association_strategy(
             store, chain_id=chain, segment_ids=segments, district=district,
             associations=associations, filters=filters.value, themes=_themes(themes),
-            limit=page.limit, offset=page.offset)
+            limit=page.limit, offset=page.offset, index=index)
     mask = principal.masks_pii
     return AssociationStrategy(
         segment_ids=list(result.segment_ids),
