@@ -185,6 +185,14 @@ def chain_market(index: MemberIndex, segments: Sequence[str]) -> ChainMarket:
                          lambda: ChainMarket.join(lists))
 
 
+def tally(index: MemberIndex, segments: Sequence[str], kind: str) -> PlaceTally:
+    """The chain's parks (``kind`` park) or associations, counted once per joined chain."""
+    market = chain_market(index, segments)
+    count = park_tally if kind == "park" else association_tally
+    return index.derived((f"{kind} tally", tuple(segments)), [market],
+                         lambda: count(market))
+
+
 def places(index: MemberIndex, kind: str) -> Places:
     """Every park (``kind`` park) or association (association) as the index holds them."""
     return index.held(PLACES_KIND, kind, Places.read)
@@ -203,83 +211,120 @@ class RankedPlace:
     signals: dict[str, float]
 
 
-def _districted(ids: Sequence[str], table: Places, district: str | None) -> list[str]:
-    if district is None:
-        return list(ids)
-    return [i for i in ids if (d := table.district.get(i)) is not None
-            and str(d).startswith(district)]
+@dataclass(frozen=True)
+class PlaceTally:
+    """What a ranking of places needs from a chain's members, counted once per chain: the places
+    with members (sorted), each one's active members (parks) or active non-customer members
+    (associations), the target segments present among them, and for the growth signal the
+    counted members' place-set codes and latest event dates."""
+
+    places: tuple[str, ...]
+    members: npt.NDArray[np.int64]
+    present: npt.NDArray[np.bool_]
+    codes: npt.NDArray[np.int32]
+    latest: npt.NDArray[np.str_]
+    pair_code: npt.NDArray[np.int64]
+    pair_place: npt.NDArray[np.int64]
+
+    @classmethod
+    def count(cls, market: ChainMarket, codes: npt.NDArray[np.int32], sets: _Sets,
+              counted: npt.NDArray[np.bool_]) -> PlaceTally:
+        n = len(sets)
+        mine = codes[counted]
+        per_code = np.bincount(mine, minlength=n)
+        present = np.zeros((n, len(market.segments)), bool)
+        for j in range(len(market.segments)):
+            present[:, j] = np.bincount(mine[market.in_segment[counted, j]], minlength=n) > 0
+        places = tuple(sorted({p for c in np.flatnonzero(per_code).tolist() for p in sets[c]}))
+        at = {p: i for i, p in enumerate(places)}
+        pairs = [(c, at[p]) for c in np.flatnonzero(per_code).tolist() for p in sets[c]]
+        pair_code = np.array([c for c, _ in pairs], np.int64)
+        pair_place = np.array([i for _, i in pairs], np.int64)
+        members = np.bincount(pair_place, weights=per_code[pair_code],
+                              minlength=len(places)).astype(np.int64)
+        place_present = np.zeros((len(places), len(market.segments)), bool)
+        np.logical_or.at(place_present, pair_place, present[pair_code])
+        return cls(places, members, place_present, mine, market.latest[counted], pair_code,
+                   pair_place)
+
+    def recent(self, since: str) -> npt.NDArray[np.int64]:
+        """Per place, the counted members whose latest event is on or after ``since``."""
+        per_code = np.bincount(self.codes, weights=(self.latest >= since).astype(np.float64),
+                               minlength=int(self.pair_code.max(initial=-1)) + 1)
+        return np.bincount(self.pair_place, weights=per_code[self.pair_code],
+                           minlength=len(self.places)).astype(np.int64)
 
 
-def _ordered(scored: list[tuple[float, str, RankedPlace]], limit: int) -> list[RankedPlace]:
-    scored.sort(key=lambda t: (-t[0], t[1]))
-    return [place for _, _, place in scored[:limit]]
+def park_tally(market: ChainMarket) -> PlaceTally:
+    """The parks of a chain's active members."""
+    return PlaceTally.count(market, market.parks, market.park_sets, market.active)
 
 
-def rank_parks(market: ChainMarket, table: Places, *, since: str, district: str | None,
-               min_members: int, weights: dict[str, float],
+def association_tally(market: ChainMarket) -> PlaceTally:
+    """The associations of a chain's active non-customer members (its prospects)."""
+    return PlaceTally.count(market, market.associations, market.association_sets,
+                            market.active & ~market.customer)
+
+
+def rank_parks(market: ChainMarket, tally: PlaceTally, table: Places, *, since: str,
+               district: str | None, min_members: int, weights: dict[str, float],
                limit: int) -> tuple[int, list[RankedPlace]]:
     """Parks as ``strategy_parks`` ranks them: ``(qualified, top parks)``."""
-    active = market.active
-    codes = market.parks[active]
-    n = len(market.park_sets)
-    members = np.bincount(codes, minlength=n)
-    recent = np.bincount(codes, weights=(market.latest[active] >= since).astype(np.float64),
-                         minlength=n)
-    present = np.stack([np.bincount(codes[market.in_segment[active, j]], minlength=n) > 0
-                        for j in range(len(market.segments))], axis=1) \
-        if market.segments else np.zeros((n, 0), bool)
-    per_park: dict[str, list[Any]] = {}
-    for c in np.flatnonzero(members).tolist():
-        for park in market.park_sets[c]:
-            acc = per_park.setdefault(park, [0, 0, np.zeros(len(market.segments), bool)])
-            acc[0] += int(members[c])
-            acc[1] += int(recent[c])
-            acc[2] = acc[2] | present[c]
-    kept = [p for p in _districted(sorted(per_park), table, district)
-            if per_park[p][0] >= min_members]
+    members, recent = tally.members, tally.recent(since)
+    kept = [i for i in _districted_at(tally.places, table, district)
+            if members[i] >= min_members]
     if not kept:
         return 0, []
-    top = max(per_park[p][0] for p in kept)
+    top = int(max(members[i] for i in kept))
+    segments = len(market.segments)
     scored = []
-    for p in kept:
-        count, active_count, mask = per_park[p]
-        segs = [s for s, here in zip(market.segments, mask.tolist(), strict=True) if here]
-        signals = {"members": count / top, "coverage": len(segs) / len(market.segments),
+    for i in kept:
+        count, active_count = int(members[i]), int(recent[i])
+        signals = {"members": count / top,
+                   "coverage": int(tally.present[i].sum()) / segments,
                    "growth": active_count / count}
         total = (weights["members"] * signals["members"] + weights["coverage"]
                  * signals["coverage"] + weights["growth"] * signals["growth"])
-        scored.append((total, p, RankedPlace(p, {
-            "members": count, "active_members": active_count, "segments": segs,
-            "top_members": top}, signals)))
-    return len(kept), _ordered(scored, limit)
+        scored.append((total, i, signals))
+    scored.sort(key=lambda t: (-t[0], t[1]))  # places are sorted: ties to the lower id
+    return len(kept), [RankedPlace(tally.places[i], {
+        "members": int(members[i]), "active_members": int(recent[i]),
+        "segments": [s for s, here in zip(market.segments, tally.present[i].tolist(), strict=True)
+                     if here],
+        "top_members": top}, signals) for _, i, signals in scored[:limit]]
 
 
-def rank_associations(market: ChainMarket, table: Places, *, district: str | None,
-                      weights: dict[str, float], limit: int) -> tuple[int, list[RankedPlace]]:
+def _districted_at(places: Sequence[str], table: Places, district: str | None) -> list[int]:
+    """Positions of the places in ``district`` (a prefix of their district code; None: all)."""
+    if district is None:
+        return list(range(len(places)))
+    return [i for i, p in enumerate(places) if (d := table.district.get(p)) is not None
+            and str(d).startswith(district)]
+
+
+def rank_associations(tally: PlaceTally, table: Places, *,
+                      district: str | None, weights: dict[str, float],
+                      limit: int) -> tuple[int, list[RankedPlace]]:
     """Associations as ``strategy_associations`` ranks them: ``(qualified, top associations)``;
     each one's ``best`` introducer (role rank + USCC) is in its counts."""
-    codes = market.associations[market.active & ~market.customer]
-    members = np.bincount(codes, minlength=len(market.association_sets))
-    prospects: dict[str, int] = {}
-    for c in np.flatnonzero(members).tolist():
-        for a in market.association_sets[c]:
-            prospects[a] = prospects.get(a, 0) + int(members[c])
-    kept = _districted(sorted(prospects), table, district)
+    kept = _districted_at(tally.places, table, district)
     if not kept:
         return 0, []
-    top_prospects = max(prospects[a] for a in kept)
-    top_introducers = max(table.introducers.get(a, 0) for a in kept)
+    prospects = tally.members
+    introducers = [table.introducers.get(tally.places[i], 0) for i in kept]
+    top_prospects = int(max(prospects[i] for i in kept))
+    top_introducers = max(introducers)
     scored = []
-    for a in kept:
-        introducers = table.introducers.get(a, 0)
-        signals = {"reach": prospects[a] / top_prospects,
-                   "introducers": 0.0 if top_introducers == 0 else introducers / top_introducers}
+    for i, intro in zip(kept, introducers, strict=True):
+        signals = {"reach": int(prospects[i]) / top_prospects,
+                   "introducers": 0.0 if top_introducers == 0 else intro / top_introducers}
         total = weights["reach"] * signals["reach"] + weights["introducers"] * signals["introducers"]
-        scored.append((total, a, RankedPlace(a, {
-            "prospects": prospects[a], "introducers": introducers,
-            "top_prospects": top_prospects, "top_introducers": top_introducers,
-            "best": table.best.get(a)}, signals)))
-    return len(kept), _ordered(scored, limit)
+        scored.append((total, i, intro, signals))
+    scored.sort(key=lambda t: (-t[0], t[1]))
+    return len(kept), [RankedPlace(tally.places[i], {
+        "prospects": int(prospects[i]), "introducers": intro, "top_prospects": top_prospects,
+        "top_introducers": top_introducers, "best": table.best.get(tally.places[i])}, signals)
+        for _, i, intro, signals in scored[:limit]]
 
 
 # -- ranking prospects -----------------------------------------------------------------------------

@@ -15,7 +15,8 @@ Freshness: the index is a cache of the graph. A hub is read again once its membe
 everything is forgotten at once by :meth:`MemberIndex.invalidate`. The API keeps one per worker
 (``CHAINSCOUT_PEER_INDEX_S``, default 60 s; 0 switches it off): a load — always another process —
 shows in peers within twice that time. Event ingestion changes no peers fact, so it keeps the
-index (the market strategies' growth, which counts recent events, catches up with the re-reads). Until then a peer that left a hub can still be ranked (its row then carries no path).
+index (the market strategies' growth, which counts recent events, catches up with the
+re-reads). Until then a peer that left a hub can still be ranked (its row then carries no path).
 """
 
 from __future__ import annotations
@@ -46,8 +47,9 @@ log = logging.getLogger(__name__)
 KINDS = ("park", "segment", "association")
 #: Anchors whose facts an index keeps (least recently used dropped beyond).
 MAX_ANCHORS = 100_000
-#: Values derived from held members (a chain's members joined) an index keeps.
-MAX_DERIVED = 8
+#: Values derived from held members (a chain's members joined, its places counted) an index
+#: keeps: three per chain asked about.
+MAX_DERIVED = 32
 #: The ``field`` codes of ``peer_member_sets_*``: tags, chain segments, the member's hubs.
 _SET_FIELDS = ("tags", "segments", "hubs")
 

@@ -181,7 +181,8 @@ def _indexed_parks(store: GraphStore, index: MemberIndex, segments: tuple[str, .
                    params: dict[str, Any]) -> list[Row]:
     """``strategy_parks``' rows, ranked in process; only the parks' nodes are read."""
     qualified, ranked = market_index.rank_parks(
-        market_index.chain_market(index, segments), market_index.places(index, "park"),
+        market_index.chain_market(index, segments), market_index.tally(index, segments, "park"),
+        market_index.places(index, "park"),
         since=params["since"], district=params["district"], min_members=params["min_members"],
         weights=params["w"], limit=params["limit"])
     nodes = run_named(store, "strategy_parks_page", {"park_ids": [p.place_id for p in ranked]})
@@ -365,7 +366,8 @@ def _indexed_associations(store: GraphStore, index: MemberIndex, segments: tuple
     """``strategy_associations``' rows, ranked in process; only the associations' and their
     introducers' nodes are read."""
     qualified, ranked = market_index.rank_associations(
-        market_index.chain_market(index, segments), market_index.places(index, "association"),
+        market_index.tally(index, segments, "association"),
+        market_index.places(index, "association"),
         district=params["district"], weights=params["w"], limit=params["limit"])
     introducers = [best[1:] if (best := a.counts["best"]) else None for a in ranked]
     nodes = {str(r["association"].key): r for r in run_named(
