@@ -20,6 +20,10 @@ best association's score / the best association's score), ``chain_fit``, ``scale
 each with the path introducing customer → association ← prospect and prospect → segment.
 
 Ties go to the lower park id, association id or USCC.
+
+Both rank a whole chain (tens of thousands of members at 1M enterprises): in the store on each
+call, or, given a member index (queries/market_index.py, as the API does), in process from the
+chain's members read once, with only the page's nodes and paths read: the same answers.
 """
 
 from __future__ import annotations
