@@ -67,8 +67,14 @@ class SegmentMarket:
 
     @classmethod
     def read(cls, store: GraphStore, hub: str) -> SegmentMarket:
-        cols = export_named(store, "market_members_segment", {"hub": hub})
-        sets = export_named(store, "market_member_sets_segment", {"hub": hub})
+        return cls.from_columns(hub, export_named(store, "market_members_segment", {"hub": hub}),
+                                export_named(store, "market_member_sets_segment", {"hub": hub}))
+
+    @classmethod
+    def from_columns(cls, hub: str, cols: dict[str, list[Any]],
+                     sets: dict[str, list[Any]]) -> SegmentMarket:
+        """From the exports ``market_members_segment`` (``cols``) and
+        ``market_member_sets_segment`` (``sets``)."""
         keys, pick, grouped = member_columns(cols, sets, len(_SET_FIELDS))
         return cls(
             hub=hub, keys=keys,
