@@ -19,8 +19,8 @@ from chainscout.queries.peer_index import KINDS, MemberIndex
 
 from .common import ANCHOR_SEED, percentiles, python_peak_mb, time_calls
 
-#: Suffix of the peers cases timed with a fresh member index per call.
-FIRST_READ = "first read of its hubs"
+#: Cases timed on a fresh member index per call, and ranked by the store instead.
+FIRST_READ, IN_STORE = "first read", "ranked in the store"
 #: Strategies timed on a fresh member index per call (each reads a whole chain: a few samples).
 FIRST_READ_SAMPLES = 10
 #: The market strategies, each with its case name.
@@ -96,42 +96,37 @@ def query_cases(store: GraphStore, a: Anchors) -> dict[str, tuple[Callable[[Any]
     peer_anchors = {"park": a.sample(a.park_firms), "segment": a.sample(seg_anchors()),
                     "association": a.sample(a.assoc_firms)}
     cases: dict[str, tuple[Callable[[Any], Any], list[Any]]] = {}
-
-    def indexed(kind: str) -> Callable[[str], Any]:
-        return lambda u: peers.peers(store, u, kind, index=index)
-
-    def first_read(kind: str) -> Callable[[str], Any]:
-        return lambda u: peers.peers(store, u, kind, index=MemberIndex(store))
-
-    def in_store(kind: str) -> Callable[[str], Any]:
-        return lambda u: peers.peers(store, u, kind)
-
-    for kind, anchors in peer_anchors.items():
-        # as the API answers: ranked on the member index, its hubs read (an untimed first pass)
-        cases[f"peers {kind}"] = (indexed(kind), anchors)
-        # a request whose hubs the index has not read yet (the first after it expired)
-        cases[f"peers {kind}, {FIRST_READ}"] = (first_read(kind), anchors)
-        # ranked by the store: the whole query in Cypher (CHAINSCOUT_PEER_INDEX_S=0)
-        cases[f"peers {kind}, ranked in the store"] = (in_store(kind), anchors)
     strategy_cases: dict[str, tuple[Callable[[Any], Any], list[Any]]] = {}
+    # Three ways to answer what the member index serves: as the API does (the index already holds
+    # the hubs: an untimed first pass reads them), a request whose hubs the index has not read yet
+    # (the first after they expired), and ranked by the store (the whole query in Cypher,
+    # CHAINSCOUT_PEER_INDEX_S=0).
+    ways: dict[str, Callable[[], MemberIndex | None]] = {
+        "": lambda: index, FIRST_READ: lambda: MemberIndex(store), IN_STORE: lambda: None}
 
-    def strategy(name: str, index: MemberIndex | None, fresh: bool = False
-                 ) -> Callable[[str], Any]:
+    def named(case: str, way: str, read: str) -> str:
+        """``peers park``, ``peers park, first read of its hubs``, ``…, ranked in the store``."""
+        return case if not way else f"{case}, {way} of its {read}" if way == FIRST_READ \
+            else f"{case}, {way}"
+
+    def peer_case(kind: str, make: Callable[[], MemberIndex | None]) -> Callable[[str], Any]:
+        return lambda u: peers.peers(store, u, kind, index=make())
+
+    def strategy_case(name: str, make: Callable[[], MemberIndex | None]) -> Callable[[str], Any]:
         run = getattr(strategies, name)
         kw = {"since": since} if name == "park_strategy" else {}
-        return lambda c: run(store, chain_id=c, index=MemberIndex(store) if fresh else index,
-                             **kw)
+        return lambda c: run(store, chain_id=c, index=make(), **kw)
 
+    for kind, anchors in peer_anchors.items():
+        for way, make in ways.items():
+            cases[named(f"peers {kind}", way, "hubs")] = (peer_case(kind, make), anchors)
     for name in STRATEGIES:
         chain_sample = a.sample(chains)
-        # as the API answers: ranked on the member index, the chains' members read (untimed)
-        strategy_cases[f"strategies {name}"] = (strategy(name, index), chain_sample)
-        # a request whose chain the index has not read yet (the first after it expired)
-        strategy_cases[f"strategies {name}, first read of its chain"] = (
-            strategy(name, None, fresh=True), chain_sample[:FIRST_READ_SAMPLES])
-        # ranked by the store: the whole queries in Cypher (CHAINSCOUT_PEER_INDEX_S=0)
-        strategy_cases[f"strategies {name}, ranked in the store"] = (
-            strategy(name, None), chain_sample)
+        for way, make in ways.items():
+            # a first read reads a whole chain per call: a few samples
+            strategy_cases[named(f"strategies {name}", way, "chain")] = (
+                strategy_case(name, make),
+                chain_sample[:FIRST_READ_SAMPLES] if way == FIRST_READ else chain_sample)
     return {
         **cases,
         "peers group": (lambda u: peers.peers(store, u, "group"), a.sample(a.group_firms)),

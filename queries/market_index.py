@@ -2,8 +2,8 @@
 "industry + association" no longer pass over every member of a chain in the store per call.
 
 ``strategy_parks`` / ``strategy_associations`` and their prospects queries expand every member of
-the target segments (and, for parks, every member's events) on each call: 0.3–1 s for a chain of
-60–90k members at 1M enterprises. Here each segment's members are read once with the facts those
+the target segments (and, for parks, every member's events) on each call: 0.4–1.8 s (p50) for a chain
+of 60–90k members at 1M enterprises. Here each segment's members are read once with the facts those
 queries rank and filter on (``market_members_segment``, ``market_member_sets_segment``), the
 parks' districts and the associations' introducers once (``market_parks``,
 ``market_associations``), all kept by the :class:`~.peer_index.MemberIndex` with its freshness
@@ -26,17 +26,16 @@ from chainscout.graph.stores.base import GraphStore
 
 from .market import EnterpriseFilter
 from .peer_index import (
+    MemberFacts,
     MemberIndex,
     enterprise_mask,
-    member_columns,
-    scale_signal,
+    member_facts,
     set_codes,
-    value_codes,
+    top_candidates,
 )
 from .runner import export_named
 
 _Sets = tuple[frozenset[str], ...]
-_Coded = tuple[npt.NDArray[np.int32], tuple[Any, ...]]
 #: The ``field`` codes of ``market_member_sets_segment``: tags, parks, associations.
 _SET_FIELDS = ("tags", "parks", "associations")
 #: Member-index kinds of what this module reads.
@@ -45,25 +44,29 @@ PLACES_KIND = "market places"
 
 
 @dataclass(frozen=True)
-class SegmentMarket:
-    """One chain segment's members, sorted by USCC, with the facts the strategies use."""
+class MarketFacts(MemberFacts):
+    """Members with the facts the strategies rank on besides the shared ones: the best
+    classification confidence, the latest event date ('' for none), and their parks and
+    associations as positions among the distinct sets."""
 
-    hub: str
-    keys: npt.NDArray[np.str_]
-    scale: npt.NDArray[np.float64]
-    active: npt.NDArray[np.bool_]
-    customer: npt.NDArray[np.bool_]
     fit: npt.NDArray[np.float64]
     latest: npt.NDArray[np.str_]
-    #: (each member's position among the distinct values, the distinct values) per field
-    district: _Coded
-    size: _Coded
-    tags: _Coded
-    parks: _Coded
-    associations: _Coded
+    parks: npt.NDArray[np.int32]
+    park_sets: _Sets
+    associations: npt.NDArray[np.int32]
+    association_sets: _Sets
 
-    def __len__(self) -> int:
-        return len(self.keys)
+
+#: The coded facts: each member's position (first name) among the distinct values (second).
+_CODED = (("district", "districts"), ("size", "sizes"), ("tags", "tag_sets"),
+          ("parks", "park_sets"), ("associations", "association_sets"))
+
+
+@dataclass(frozen=True)
+class SegmentMarket(MarketFacts):
+    """One chain segment's members; ``fit`` is their confidence for this segment."""
+
+    hub: str
 
     @classmethod
     def read(cls, store: GraphStore, hub: str) -> SegmentMarket:
@@ -75,55 +78,35 @@ class SegmentMarket:
                      sets: dict[str, list[Any]]) -> SegmentMarket:
         """From the exports ``market_members_segment`` (``cols``) and
         ``market_member_sets_segment`` (``sets``)."""
-        keys, pick, grouped = member_columns(cols, sets, len(_SET_FIELDS))
+        facts, pick, grouped = member_facts(cols, sets, len(_SET_FIELDS))
+        parks, park_sets = set_codes(grouped[1])
+        associations, association_sets = set_codes(grouped[2])
         return cls(
-            hub=hub, keys=keys,
-            scale=np.array([scale_signal(c) for c in pick("capital")], dtype=np.float64),
-            active=np.array(pick("active"), dtype=np.int64).astype(bool),
-            customer=np.array(pick("customer"), dtype=np.int64).astype(bool),
+            hub=hub,
             fit=np.array([1.0 if f is None else float(f) for f in pick("fit")], np.float64),
             latest=np.array(["" if d is None else str(d) for d in pick("latest")], np.str_),
-            district=value_codes(pick("district")), size=value_codes(pick("size")),
-            tags=set_codes(grouped[0]), parks=set_codes(grouped[1]),
-            associations=set_codes(grouped[2]),
+            parks=parks, park_sets=park_sets, associations=associations,
+            association_sets=association_sets, **facts,
         )
 
 
 @dataclass(frozen=True)
-class ChainMarket:
-    """The members of a set of target segments, each once, sorted by USCC: ``fit`` is the best
-    confidence over the target segments it is in, ``in_segment[i, j]`` whether member ``i`` is
-    in ``segments[j]``; set-valued and repeated facts as positions among their distinct values."""
+class ChainMarket(MarketFacts):
+    """The members of a set of target segments, each once: ``fit`` is the best confidence over
+    the target segments a member is in, ``in_segment[i, j]`` whether member ``i`` is in
+    ``segments[j]``."""
 
     segments: tuple[str, ...]
-    keys: npt.NDArray[np.str_]
-    scale: npt.NDArray[np.float64]
-    active: npt.NDArray[np.bool_]
-    customer: npt.NDArray[np.bool_]
-    fit: npt.NDArray[np.float64]
-    latest: npt.NDArray[np.str_]
     in_segment: npt.NDArray[np.bool_]
-    district: npt.NDArray[np.int32]
-    districts: tuple[Any, ...]
-    size: npt.NDArray[np.int32]
-    sizes: tuple[Any, ...]
-    tags: npt.NDArray[np.int32]
-    tag_sets: _Sets
-    parks: npt.NDArray[np.int32]
-    park_sets: _Sets
-    associations: npt.NDArray[np.int32]
-    association_sets: _Sets
-
-    def __len__(self) -> int:
-        return len(self.keys)
 
     @classmethod
     def join(cls, segments: Sequence[SegmentMarket]) -> ChainMarket:
-        every = np.concatenate([s.keys for s in segments]) if segments else np.zeros(0, np.str_)
-        keys, first, inverse = np.unique(every, return_index=True, return_inverse=True)
+        if not segments:
+            raise ValueError("a chain market joins at least one segment")
+        keys, first, inverse = np.unique(np.concatenate([s.keys for s in segments]),
+                                         return_index=True, return_inverse=True)
         fit = np.full(len(keys), -np.inf)
-        np.maximum.at(fit, inverse, np.concatenate([s.fit for s in segments]) if segments
-                      else np.zeros(0))
+        np.maximum.at(fit, inverse, np.concatenate([s.fit for s in segments]))
         in_segment = np.zeros((len(keys), len(segments)), bool)
         at = 0
         for j, s in enumerate(segments):
@@ -131,33 +114,23 @@ class ChainMarket:
             at += len(s)
 
         def scalar(name: str) -> Any:
-            return np.concatenate([getattr(s, name) for s in segments])[first] if segments \
-                else np.zeros(0)
+            return np.concatenate([getattr(s, name) for s in segments])[first]
 
-        def coded(name: str) -> tuple[npt.NDArray[np.int32], tuple[Any, ...]]:
+        coded: dict[str, Any] = {}
+        for name, values_name in _CODED:
             # each segment's codes moved onto the distinct values of all of them
             vocab: dict[Any, int] = {}
             moved = []
             for s in segments:
-                codes, values = getattr(s, name)
-                onto = np.array([vocab.setdefault(v, len(vocab)) for v in values], np.int32)
+                onto = np.array([vocab.setdefault(v, len(vocab)) for v in getattr(s, values_name)],
+                                np.int32)
+                codes = getattr(s, name)
                 moved.append(onto[codes] if len(codes) else np.zeros(0, np.int32))
-            joined = np.concatenate(moved) if moved else np.zeros(0, np.int32)
-            return joined[first], tuple(vocab)
-
-        district, districts = coded("district")
-        size, sizes = coded("size")
-        tags, tag_sets = coded("tags")
-        parks, park_sets = coded("parks")
-        associations, association_sets = coded("associations")
+            coded[name], coded[values_name] = np.concatenate(moved)[first], tuple(vocab)
         return cls(
-            segments=tuple(s.hub for s in segments), keys=keys,
-            scale=scalar("scale").astype(np.float64), active=scalar("active").astype(bool),
-            customer=scalar("customer").astype(bool), fit=fit,
-            latest=scalar("latest").astype(np.str_), in_segment=in_segment,
-            district=district, districts=districts, size=size, sizes=sizes, tags=tags,
-            tag_sets=tag_sets, parks=parks, park_sets=park_sets, associations=associations,
-            association_sets=association_sets,
+            segments=tuple(s.hub for s in segments), in_segment=in_segment, keys=keys, fit=fit,
+            scale=scalar("scale"), active=scalar("active"), customer=scalar("customer"),
+            latest=scalar("latest"), **coded,
         )
 
 
@@ -184,24 +157,31 @@ class Places:
                    dict(zip(ids, cols["best"], strict=True)))
 
 
-def chain_market(index: MemberIndex, segments: Sequence[str]) -> ChainMarket:
+@dataclass(frozen=True)
+class ChainView:
+    """One request's view of a chain in the index: its members joined (the same lists for the
+    places and the prospects), and the counts and place tables kept alongside."""
+
+    index: MemberIndex
+    market: ChainMarket
+
+    def tally(self, kind: str) -> PlaceTally:
+        """The chain's parks (``kind`` park) or associations, counted once per joined chain."""
+        count = park_tally if kind == "park" else association_tally
+        return self.index.derived((f"{kind} tally", self.market.segments), [self.market],
+                                  lambda: count(self.market))
+
+    def places(self, kind: str) -> Places:
+        """Every park (``kind`` park) or association as the index holds them."""
+        return self.index.held(PLACES_KIND, kind, Places.read)
+
+
+def chain_view(index: MemberIndex, segments: Sequence[str]) -> ChainView:
     """The target segments' members joined, from (and kept as long as) the index's lists."""
     lists = [index.held(SEGMENT_KIND, s, SegmentMarket.read) for s in segments]
-    return index.derived(("chain market", tuple(segments)), lists,
-                         lambda: ChainMarket.join(lists))
-
-
-def tally(index: MemberIndex, segments: Sequence[str], kind: str) -> PlaceTally:
-    """The chain's parks (``kind`` park) or associations, counted once per joined chain."""
-    market = chain_market(index, segments)
-    count = park_tally if kind == "park" else association_tally
-    return index.derived((f"{kind} tally", tuple(segments)), [market],
-                         lambda: count(market))
-
-
-def places(index: MemberIndex, kind: str) -> Places:
-    """Every park (``kind`` park) or association (association) as the index holds them."""
-    return index.held(PLACES_KIND, kind, Places.read)
+    market = index.derived(("chain market", tuple(segments)), lists,
+                           lambda: ChainMarket.join(lists))
+    return ChainView(index, market)
 
 
 # -- ranking places --------------------------------------------------------------------------------
@@ -224,6 +204,7 @@ class PlaceTally:
     (associations), the target segments present among them, and for the growth signal the
     counted members' place-set codes and latest event dates."""
 
+    segments: tuple[str, ...]
     places: tuple[str, ...]
     members: npt.NDArray[np.int64]
     present: npt.NDArray[np.bool_]
@@ -241,17 +222,18 @@ class PlaceTally:
         present = np.zeros((n, len(market.segments)), bool)
         for j in range(len(market.segments)):
             present[:, j] = np.bincount(mine[market.in_segment[counted, j]], minlength=n) > 0
-        places = tuple(sorted({p for c in np.flatnonzero(per_code).tolist() for p in sets[c]}))
+        held = np.flatnonzero(per_code).tolist()
+        places = tuple(sorted({p for c in held for p in sets[c]}))
         at = {p: i for i, p in enumerate(places)}
-        pairs = [(c, at[p]) for c in np.flatnonzero(per_code).tolist() for p in sets[c]]
+        pairs = [(c, at[p]) for c in held for p in sets[c]]
         pair_code = np.array([c for c, _ in pairs], np.int64)
         pair_place = np.array([i for _, i in pairs], np.int64)
         members = np.bincount(pair_place, weights=per_code[pair_code],
                               minlength=len(places)).astype(np.int64)
         place_present = np.zeros((len(places), len(market.segments)), bool)
         np.logical_or.at(place_present, pair_place, present[pair_code])
-        return cls(places, members, place_present, mine, market.latest[counted], pair_code,
-                   pair_place)
+        return cls(market.segments, places, members, place_present, mine, market.latest[counted],
+                   pair_code, pair_place)
 
     def recent(self, since: str) -> npt.NDArray[np.int64]:
         """Per place, the counted members whose latest event is on or after ``since``."""
@@ -272,8 +254,8 @@ def association_tally(market: ChainMarket) -> PlaceTally:
                             market.active & ~market.customer)
 
 
-def rank_parks(market: ChainMarket, tally: PlaceTally, table: Places, *, since: str,
-               district: str | None, min_members: int, weights: dict[str, float],
+def rank_parks(tally: PlaceTally, table: Places, *, since: str, district: str | None,
+               min_members: int, weights: dict[str, float],
                limit: int) -> tuple[int, list[RankedPlace]]:
     """Parks as ``strategy_parks`` ranks them: ``(qualified, top parks)``."""
     members, recent = tally.members, tally.recent(since)
@@ -282,7 +264,7 @@ def rank_parks(market: ChainMarket, tally: PlaceTally, table: Places, *, since: 
     if not kept:
         return 0, []
     top = int(max(members[i] for i in kept))
-    segments = len(market.segments)
+    segments = len(tally.segments)
     scored = []
     for i in kept:
         count, active_count = int(members[i]), int(recent[i])
@@ -295,7 +277,7 @@ def rank_parks(market: ChainMarket, tally: PlaceTally, table: Places, *, since: 
     scored.sort(key=lambda t: (-t[0], t[1]))  # places are sorted: ties to the lower id
     return len(kept), [RankedPlace(tally.places[i], {
         "members": int(members[i]), "active_members": int(recent[i]),
-        "segments": [s for s, here in zip(market.segments, tally.present[i].tolist(), strict=True)
+        "segments": [s for s, here in zip(tally.segments, tally.present[i].tolist(), strict=True)
                      if here],
         "top_members": top}, signals) for _, i, signals in scored[:limit]]
 
@@ -372,10 +354,7 @@ def rank_prospects(market: ChainMarket, via: str, place_ids: Sequence[str],
     fit, scale, theme = market.fit[at], market.scale[at], theme_of[market.tags[at]]
     w0, w1, w2, w3 = weights
     score = w0 * place + w1 * fit + w2 * scale + w3 * theme
-    candidates = np.arange(total)
-    if wanted < total:
-        threshold = np.partition(score, total - wanted)[total - wanted]
-        candidates = np.flatnonzero(score >= threshold)
+    candidates = top_candidates(score, wanted)
     order = candidates[np.lexsort((market.keys[at[candidates]], -score[candidates]))][skip:wanted]
     return RankedProspects(total, [
         [str(market.keys[at[i]]), int(best[at[i]]), float(place[i]), float(fit[i]),

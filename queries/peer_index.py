@@ -29,7 +29,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Sequence, Sized
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -73,12 +73,12 @@ def set_codes(groups: list[list[str]]) -> tuple[npt.NDArray[np.int32], _Sets]:
     return value_codes([frozenset(v) for v in groups])
 
 
-def member_columns(
+def member_facts(
     cols: dict[str, list[Any]], sets: dict[str, list[Any]], fields: int
-) -> tuple[npt.NDArray[np.str_], Callable[[str], list[Any]], list[list[list[str]]]]:
+) -> tuple[dict[str, Any], Callable[[str], list[Any]], list[list[list[str]]]]:
     """The members of a hub export sorted by USCC, each once (parallel links list it twice): their
-    keys, a picker of a scalar column in that order, and their values of each set ``field``
-    (``sets`` holds ``uscc, field, value`` rows)."""
+    :class:`MemberFacts` fields, a picker of a further scalar column in that order, and their
+    values of each set ``field`` (``sets`` holds ``uscc, field, value`` rows; field 0 is tags)."""
     keys = np.array([str(k) for k in cols["uscc"]], dtype=np.str_)
     keys, first = np.unique(keys, return_index=True)
 
@@ -96,7 +96,18 @@ def member_columns(
                                         strict=True):
             if ok:
                 grouped[int(field)][at].append(str(value))
-    return keys, pick, grouped
+    district, districts = value_codes(pick("district"))
+    size, sizes = value_codes(pick("size"))
+    tags, tag_sets = set_codes(grouped[0])
+    facts = {
+        "keys": keys,
+        "scale": np.array([scale_signal(c) for c in pick("capital")], dtype=np.float64),
+        "active": np.array(pick("active"), dtype=np.int64).astype(bool),
+        "customer": np.array(pick("customer"), dtype=np.int64).astype(bool),
+        "district": district, "districts": districts, "size": size, "sizes": sizes,
+        "tags": tags, "tag_sets": tag_sets,
+    }
+    return facts, pick, grouped
 
 
 def scale_signal(capital: Any) -> float:
@@ -109,12 +120,11 @@ def scale_signal(capital: Any) -> float:
 
 
 @dataclass(frozen=True)
-class HubMembers:
-    """One hub's members, sorted by USCC, as columns. The few distinct values of a set-valued or
-    repeated fact (tags, segment lists, the member's hubs, districts, sizes) are kept once and
+class MemberFacts:
+    """Members sorted by USCC, as columns, with the facts every ranking filters on. The few
+    distinct values of a set-valued or repeated fact (tags, districts, sizes) are kept once and
     each member holds their position, so a filter is decided per distinct value and gathered."""
 
-    hub: str
     keys: npt.NDArray[np.str_]
     scale: npt.NDArray[np.float64]
     active: npt.NDArray[np.bool_]
@@ -125,33 +135,31 @@ class HubMembers:
     sizes: tuple[Any, ...]
     tags: npt.NDArray[np.int32]
     tag_sets: _Sets
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+@dataclass(frozen=True)
+class HubMembers(MemberFacts):
+    """One hub's members with their chain segments and their hubs (as positions among the
+    distinct sets, like the tags)."""
+
+    hub: str
     segments: npt.NDArray[np.int32]
     segment_sets: _Sets
     hubs: npt.NDArray[np.int32]
     hub_sets: _Sets
 
-    def __len__(self) -> int:
-        return len(self.keys)
-
     @classmethod
     def from_columns(cls, hub: str, cols: dict[str, list[Any]],
                      sets: dict[str, list[Any]]) -> HubMembers:
         """From the exports ``peer_members_*`` (``cols``) and ``peer_member_sets_*`` (``sets``)."""
-        keys, pick, grouped = member_columns(cols, sets, len(_SET_FIELDS))
-        tags, tag_sets = set_codes(grouped[0])
+        facts, _, grouped = member_facts(cols, sets, len(_SET_FIELDS))
         segments, segment_sets = set_codes(grouped[1])
         hubs, hub_sets = set_codes(grouped[2])
-        district, districts = value_codes(pick("district"))
-        size, sizes = value_codes(pick("size"))
-        return cls(
-            hub=hub, keys=keys,
-            scale=np.array([scale_signal(c) for c in pick("capital")], dtype=np.float64),
-            active=np.array(pick("active"), dtype=np.int64).astype(bool),
-            customer=np.array(pick("customer"), dtype=np.int64).astype(bool),
-            district=district, districts=districts, size=size, sizes=sizes, tags=tags,
-            tag_sets=tag_sets, segments=segments, segment_sets=segment_sets, hubs=hubs,
-            hub_sets=hub_sets,
-        )
+        return cls(hub=hub, segments=segments, segment_sets=segment_sets, hubs=hubs,
+                   hub_sets=hub_sets, **facts)
 
 
 @dataclass(frozen=True)
@@ -162,50 +170,24 @@ class RankedKeys:
     rows: list[list[Any]]
 
 
-def per_value(values: tuple[Any, ...], test: Callable[[Any], bool]) -> npt.NDArray[np.bool_]:
+def _per_value(values: tuple[Any, ...], test: Callable[[Any], bool]) -> npt.NDArray[np.bool_]:
     return np.fromiter((test(v) for v in values), bool, len(values))
 
 
-class FilteredColumns(Protocol):
-    """The member columns :func:`enterprise_mask` reads."""
-
-    @property
-    def active(self) -> npt.NDArray[np.bool_]: ...
-
-    @property
-    def tags(self) -> npt.NDArray[np.int32]: ...
-
-    @property
-    def tag_sets(self) -> _Sets: ...
-
-    @property
-    def district(self) -> npt.NDArray[np.int32]: ...
-
-    @property
-    def districts(self) -> tuple[Any, ...]: ...
-
-    @property
-    def size(self) -> npt.NDArray[np.int32]: ...
-
-    @property
-    def sizes(self) -> tuple[Any, ...]: ...
-
-
-def enterprise_mask(members: FilteredColumns, filters: EnterpriseFilter) -> npt.NDArray[np.bool_]:
+def enterprise_mask(members: MemberFacts, filters: EnterpriseFilter) -> npt.NDArray[np.bool_]:
     """The members an :class:`EnterpriseFilter` keeps (status, tags, district prefix, sizes) as
     the Cypher queries decide it; customer status is the caller's."""
-    keep = (members.active.copy() if not filters.include_inactive
-            else np.ones(len(members.active), bool))
+    keep = members.active.copy() if not filters.include_inactive else np.ones(len(members), bool)
     if filters.tags:
         wanted = set(filters.tags)
-        keep &= per_value(members.tag_sets, wanted.issubset)[members.tags]
+        keep &= _per_value(members.tag_sets, wanted.issubset)[members.tags]
     if filters.district:
         prefix = filters.district
-        keep &= per_value(members.districts,
+        keep &= _per_value(members.districts,
                            lambda d: d is not None and str(d).startswith(prefix))[members.district]
     if filters.sizes:
         sizes = set(filters.sizes)
-        keep &= per_value(members.sizes, lambda s: s in sizes)[members.size]
+        keep &= _per_value(members.sizes, lambda s: s in sizes)[members.size]
     return keep
 
 
@@ -222,9 +204,19 @@ def _kept(members: HubMembers, hubs: Sequence[str], anchor: str,
     if len(hubs) > 1:
         order = {h: i for i, h in enumerate(hubs)}
         here = order[members.hub]
-        keep &= per_value(members.hub_sets, lambda hs: min(
+        keep &= _per_value(members.hub_sets, lambda hs: min(
             (order[h] for h in hs if h in order), default=here) == here)[members.hubs]
     return keep
+
+
+def top_candidates(score: npt.NDArray[np.float64], wanted: int) -> npt.NDArray[np.intp]:
+    """Positions, ascending, of every score at least the ``wanted``-th best: the ones that can
+    reach a page ending there once ties are ordered by key."""
+    total = len(score)
+    if wanted >= total:
+        return np.arange(total)
+    threshold = np.partition(score, total - wanted)[total - wanted]
+    return np.flatnonzero(score >= threshold)
 
 
 def rank_members(
@@ -260,11 +252,7 @@ def rank_members(
         return RankedKeys(total, [])
     score = (weights["chain_fit"] * chain_fit + weights["scale"] * scale
              + weights["not_customer"] * not_customer)
-    candidates = np.arange(total)
-    if wanted < total:
-        # every member scoring at least the wanted-th best score; ties there are ordered by key
-        threshold = np.partition(score, total - wanted)[total - wanted]
-        candidates = np.flatnonzero(score >= threshold)
+    candidates = top_candidates(score, wanted)
     # candidates ascend, so each hub's run of them follows the previous hub's
     starts = np.cumsum([0] + [len(at) for at in kept])
     keys = np.concatenate([
@@ -349,12 +337,7 @@ class MemberIndex:
             epoch = self._epoch
         read_at = self._clock()
         value = read()
-        with self._lock:
-            if epoch == self._epoch:
-                self._anchors[uscc] = (value, read_at)
-                self._anchors.move_to_end(uscc)
-                while len(self._anchors) > MAX_ANCHORS:
-                    self._anchors.popitem(last=False)
+        self._remember(self._anchors, uscc, (value, read_at), epoch, MAX_ANCHORS)
         return value
 
     def derived(self, key: Hashable, sources: Sequence[object], build: Callable[[], _A]) -> _A:
@@ -370,13 +353,19 @@ class MemberIndex:
                 return cast(_A, held[1])
             epoch = self._epoch
         value = build()
+        self._remember(self._derived, key, (ident, value), epoch, MAX_DERIVED)
+        return value
+
+    def _remember(self, table: OrderedDict[Any, Any], key: Hashable, value: Any, epoch: int,
+                  cap: int) -> None:
+        """Keep ``value`` as the most recently used of ``table`` (at most ``cap``), unless the
+        index was invalidated since ``epoch``, when the read began."""
         with self._lock:
             if epoch == self._epoch:
-                self._derived[key] = (ident, value)
-                self._derived.move_to_end(key)
-                while len(self._derived) > MAX_DERIVED:
-                    self._derived.popitem(last=False)
-        return value
+                table[key] = value
+                table.move_to_end(key)
+                while len(table) > cap:
+                    table.popitem(last=False)
 
     def members(self, kind: str, hubs: Iterable[str]) -> list[HubMembers]:
         """The members of each hub, in the order given."""

@@ -137,7 +137,7 @@ def rank_parks(
     """
     segments = resolve_segments(store, chain_id=chain_id, segment_ids=segment_ids)
     return _rank_parks(store, segments, since_or_default(since), district, min_members, limit,
-                       weights_or_default(weights), index)
+                       weights_or_default(weights), _view(index, segments))
 
 
 def _rank_parks(
@@ -148,7 +148,7 @@ def _rank_parks(
     min_members: int,
     limit: int,
     w: RankingWeights,
-    index: MemberIndex | None,
+    view: market_index.ChainView | None,
 ) -> Page[ParkCluster]:
     check_page(limit, 0)
     params = {
@@ -156,8 +156,8 @@ def _rank_parks(
         "min_members": max(1, min_members), "w": place_weight_map(w, "members", "coverage", "growth"),
         "limit": limit,
     }
-    rows = (run_named(store, "strategy_parks", params) if index is None
-            else _indexed_parks(store, index, segments, params))
+    rows = (run_named(store, "strategy_parks", params) if view is None
+            else _indexed_parks(store, view, params))
     scored = []
     for row in rows:
         members = as_int(row["members"])
@@ -181,14 +181,17 @@ def _rank_parks(
     return Page(parks, total, limit, 0)
 
 
-def _indexed_parks(store: GraphStore, index: MemberIndex, segments: tuple[str, ...],
+def _view(index: MemberIndex | None, segments: tuple[str, ...]) -> market_index.ChainView | None:
+    return None if index is None else market_index.chain_view(index, segments)
+
+
+def _indexed_parks(store: GraphStore, view: market_index.ChainView,
                    params: dict[str, Any]) -> list[Row]:
     """``strategy_parks``' rows, ranked in process; only the parks' nodes are read."""
     qualified, ranked = market_index.rank_parks(
-        market_index.chain_market(index, segments), market_index.tally(index, segments, "park"),
-        market_index.places(index, "park"),
-        since=params["since"], district=params["district"], min_members=params["min_members"],
-        weights=params["w"], limit=params["limit"])
+        view.tally("park"), view.places("park"), since=params["since"],
+        district=params["district"], min_members=params["min_members"], weights=params["w"],
+        limit=params["limit"])
     nodes = run_named(store, "strategy_parks_page", {"park_ids": [p.place_id for p in ranked]})
     by_id = {str(r["park"].key): r["park"] for r in nodes}
     return [{"qualified": qualified, "park": by_id[p.place_id], **p.counts,
@@ -222,7 +225,8 @@ def park_strategy(
     w = weights_or_default(weights)
     segments = resolve_segments(store, chain_id=chain_id, segment_ids=segment_ids)
     since_text = since_or_default(since)
-    ranked = _rank_parks(store, segments, since_text, district, min_members, parks, w, index)
+    view = _view(index, segments)
+    ranked = _rank_parks(store, segments, since_text, district, min_members, parks, w, view)
     clusters = list(ranked.items)
     if not clusters:
         return ParkStrategy(segments, since_text, ranked, Page([], 0, limit, offset))
@@ -234,35 +238,31 @@ def park_strategy(
         "w": weight_map(w, "cluster", "chain_fit", "scale", "theme"),
         "skip": offset, "limit": limit,
     }
-    if index is None:
-        rows = run_named(store, "strategy_park_prospects", params)
-    else:
-        rows = _indexed_prospects(store, index, "park", "strategy_park_prospects_page", params,
-                                  filters, themes, "cluster")
+    rows = (run_named(store, "strategy_park_prospects", params) if view is None
+            else _indexed_prospects(store, view.market, "park", params, filters))
     by_id = {c.park_id: c for c in clusters}
     page = ranked_page(rows)
     items = [_park_prospect(row, by_id[str(row["park_id"])], w, themes) for row in page.rows]
     return ParkStrategy(segments, since_text, ranked, Page(items, page.total, limit, offset))
 
 
-def _indexed_prospects(store: GraphStore, index: MemberIndex, via: str, page_query: str,
-                       params: dict[str, Any], filters: EnterpriseFilter,
-                       themes: Sequence[str], place_part: str) -> list[Row]:
-    """A strategy's prospects query, ranked in process; only the page's rows are read."""
-    place_ids, strengths = params[f"{via}_ids"], params[_STRENGTHS[via]]
-    w = params["w"]
+def _indexed_prospects(store: GraphStore, market: market_index.ChainMarket, via: str,
+                       params: dict[str, Any], filters: EnterpriseFilter) -> list[Row]:
+    """``strategy_<via>_prospects``' rows, ranked in process; only the page's rows are read.
+    The place signal (``cluster`` or ``referral``) is both a parameter and a weight's name."""
+    place, w = _PLACE_SIGNAL[via], params["w"]
     ranked = market_index.rank_prospects(
-        market_index.chain_market(index, params["segment_ids"]), via, place_ids, strengths,
-        filters, check_themes(themes),
-        (w[place_part], w["chain_fit"], w["scale"], w["theme"]), params["skip"], params["limit"])
+        market, via, params[f"{via}_ids"], params[place], filters, params["themes"],
+        (w[place], w["chain_fit"], w["scale"], w["theme"]), params["skip"], params["limit"])
     keep = {k: v for k, v in params.items() if k in _PAGE_PARAMS[via]}
-    return run_named(store, page_query, {**keep, "page": ranked.rows, "total": ranked.total})
+    return run_named(store, f"strategy_{via}_prospects_page",
+                     {**keep, "page": ranked.rows, "total": ranked.total})
 
 
 #: The parameters of the page queries besides ``page`` and ``total``.
 _PAGE_PARAMS = {"park": ("park_ids", "segment_ids"),
                 "association": ("association_ids", "introducers", "segment_ids")}
-_STRENGTHS = {"park": "cluster", "association": "referral"}
+_PLACE_SIGNAL = {"park": "cluster", "association": "referral"}
 
 
 def _segment_paths(row: Row) -> list[GraphPath]:
@@ -321,7 +321,7 @@ def rank_associations(
     process: the same page."""
     segments = resolve_segments(store, chain_id=chain_id, segment_ids=segment_ids)
     return _rank_associations(store, segments, district, limit, weights_or_default(weights),
-                              index)
+                              _view(index, segments))
 
 
 def _rank_associations(
@@ -330,13 +330,13 @@ def _rank_associations(
     district: str | None,
     limit: int,
     w: RankingWeights,
-    index: MemberIndex | None,
+    view: market_index.ChainView | None,
 ) -> Page[AssociationChannel]:
     check_page(limit, 0)
     params = {"segment_ids": list(segments), "district": district,
               "w": place_weight_map(w, "reach", "introducers"), "limit": limit}
-    rows = (run_named(store, "strategy_associations", params) if index is None
-            else _indexed_associations(store, index, segments, params))
+    rows = (run_named(store, "strategy_associations", params) if view is None
+            else _indexed_associations(store, view, params))
     scored = []
     for row in rows:
         prospects = as_int(row["prospects"])
@@ -365,13 +365,12 @@ def _rank_associations(
     return Page(channels, total, limit, 0)
 
 
-def _indexed_associations(store: GraphStore, index: MemberIndex, segments: tuple[str, ...],
+def _indexed_associations(store: GraphStore, view: market_index.ChainView,
                           params: dict[str, Any]) -> list[Row]:
     """``strategy_associations``' rows, ranked in process; only the associations' and their
     introducers' nodes are read."""
     qualified, ranked = market_index.rank_associations(
-        market_index.tally(index, segments, "association"),
-        market_index.places(index, "association"),
+        view.tally("association"), view.places("association"),
         district=params["district"], weights=params["w"], limit=params["limit"])
     introducers = [best[1:] if (best := a.counts["best"]) else None for a in ranked]
     nodes = {str(r["association"].key): r for r in run_named(
@@ -407,7 +406,8 @@ def association_strategy(
     check_page(limit, offset)
     w = weights_or_default(weights)
     segments = resolve_segments(store, chain_id=chain_id, segment_ids=segment_ids)
-    ranked = _rank_associations(store, segments, district, associations, w, index)
+    view = _view(index, segments)
+    ranked = _rank_associations(store, segments, district, associations, w, view)
     channels = list(ranked.items)
     if not channels:
         return AssociationStrategy(segments, ranked, Page([], 0, limit, offset))
@@ -421,12 +421,8 @@ def association_strategy(
         "w": weight_map(w, "referral", "chain_fit", "scale", "theme"),
         "skip": offset, "limit": limit,
     }
-    if index is None:
-        rows = run_named(store, "strategy_association_prospects", params)
-    else:
-        rows = _indexed_prospects(store, index, "association",
-                                  "strategy_association_prospects_page", params, filters, themes,
-                                  "referral")
+    rows = (run_named(store, "strategy_association_prospects", params) if view is None
+            else _indexed_prospects(store, view.market, "association", params, filters))
     by_id = {c.association_id: c for c in channels}
     page = ranked_page(rows)
     items = [_association_prospect(row, by_id[str(row["association_id"])], w, themes)

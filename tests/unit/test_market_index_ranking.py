@@ -72,7 +72,7 @@ def test_members_are_joined_once_across_segments(market: ChainMarket) -> None:
 
 
 def test_parks_rank_by_members_coverage_and_growth(market: ChainMarket) -> None:
-    qualified, ranked = rank_parks(market, park_tally(market), PARKS, since="2025-01-01",
+    qualified, ranked = rank_parks(park_tally(market), PARKS, since="2025-01-01",
                                    district=None, min_members=1, weights=PLACE_WEIGHTS, limit=10)
     assert qualified == 2
     # P2: E2, E3, E3b, both segments, no recent event: 40 + 40 + 0 = 80
@@ -82,24 +82,24 @@ def test_parks_rank_by_members_coverage_and_growth(market: ChainMarket) -> None:
     assert ranked[0].signals == {"members": 1.0, "coverage": 1.0, "growth": 0.0}
     assert ranked[1].signals == {"members": 2 / 3, "coverage": 1.0, "growth": 0.5}
     growth_only = {**PLACE_WEIGHTS, "members": 0.0, "coverage": 0.0}
-    by_growth = rank_parks(market, park_tally(market), PARKS, since="2024-01-01", district=None,
+    by_growth = rank_parks(park_tally(market), PARKS, since="2024-01-01", district=None,
                            min_members=1, weights=growth_only, limit=10)[1]
     # from 2024: E1 of P1's two (0.5), E3 of P2's three (1/3)
     assert [(p.place_id, p.counts["active_members"]) for p in by_growth] == [("P1", 1), ("P2", 1)]
-    later = rank_parks(market, park_tally(market), PARKS, since="2025-03-02", district=None,
+    later = rank_parks(park_tally(market), PARKS, since="2025-03-02", district=None,
                        min_members=1, weights=growth_only, limit=1)[1]
     assert [(p.place_id, p.signals["growth"]) for p in later] == [("P1", 0.0)]  # tie: lower id
 
 
 def test_parks_narrowed_by_district_and_min_members(market: ChainMarket) -> None:
     tally = park_tally(market)
-    qualified, ranked = rank_parks(market, tally, PARKS, since="2025-01-01", district="31",
+    qualified, ranked = rank_parks(tally, PARKS, since="2025-01-01", district="31",
                                    min_members=1, weights=PLACE_WEIGHTS, limit=10)
     assert (qualified, [p.place_id for p in ranked]) == (1, ["P1"])
     assert ranked[0].counts["top_members"] == 2  # the top among the parks kept
-    assert rank_parks(market, tally, PARKS, since="2025-01-01", district=None, min_members=3,
+    assert rank_parks(tally, PARKS, since="2025-01-01", district=None, min_members=3,
                       weights=PLACE_WEIGHTS, limit=10)[0] == 1
-    assert rank_parks(market, tally, PARKS, since="2025-01-01", district="99", min_members=1,
+    assert rank_parks(tally, PARKS, since="2025-01-01", district="99", min_members=1,
                       weights=PLACE_WEIGHTS, limit=10) == (0, [])
 
 
