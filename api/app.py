@@ -121,7 +121,8 @@ def create_app(
     app.state.store_holder = StoreHolder(lambda: open_store(own_settings), store,
                                          owned=store is None,
                                          peer_index_s=settings.peer_index_s,
-                                         peer_index_members=settings.peer_index_members)
+                                         peer_index_members=settings.peer_index_members,
+                                         group_index_s=settings.group_index_s)
     app.state.dispatcher = None
     install_handlers(app)
     for router in ROUTERS:

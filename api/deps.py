@@ -29,13 +29,14 @@ class StoreHolder:
 
     def __init__(self, opener: Callable[[], GraphStore] | None, store: GraphStore | None = None,
                  owned: bool = True, *, peer_index_s: float = 0.0,
-                 peer_index_members: int = 2_000_000) -> None:
+                 peer_index_members: int = 2_000_000, group_index_s: float = 0.0) -> None:
         self._opener = opener
         self._store = store
         self._owned = owned
         self._lock = threading.Lock()
         self._peer_index_s = peer_index_s
         self._peer_index_members = peer_index_members
+        self._group_index_s = group_index_s
         self._peer_index: MemberIndex | None = None
 
     def get(self) -> GraphStore:
@@ -60,7 +61,8 @@ class StoreHolder:
         with self._lock:
             if self._peer_index is None or self._peer_index.store is not store:
                 self._peer_index = MemberIndex(store, max_age_s=self._peer_index_s,
-                                               max_members=self._peer_index_members)
+                                               max_members=self._peer_index_members,
+                                               control_max_age_s=self._group_index_s)
             return self._peer_index
 
     def open_quietly(self) -> None:

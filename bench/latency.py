@@ -21,12 +21,13 @@ from .common import ANCHOR_SEED, percentiles, python_peak_mb, time_calls
 
 #: Cases timed on a fresh member index per call, and ranked by the store instead.
 FIRST_READ, IN_STORE = "first read", "ranked in the store"
-#: Strategies timed on a fresh member index per call (each reads a whole chain: a few samples).
+#: Strategies and group peers timed on a fresh member index per call (each reads a whole chain or
+#: the whole control graph: a few samples).
 FIRST_READ_SAMPLES = 10
 #: The market strategies, each with its case name.
 STRATEGIES = ("park_strategy", "association_strategy")
 #: The cases answered from a member index that already holds their hubs (as the API answers).
-INDEXED_CASES = frozenset([*(f"peers {kind}" for kind in KINDS),
+INDEXED_CASES = frozenset([*(f"peers {kind}" for kind in (*KINDS, "group")),
                            *(f"strategies {name}" for name in STRATEGIES)])
 
 TODAY = dt.date.fromisoformat(AS_OF)
@@ -92,7 +93,7 @@ def query_cases(store: GraphStore, a: Anchors) -> dict[str, tuple[Callable[[Any]
                           "WITH DISTINCT e.uscc AS u RETURN u ORDER BY u LIMIT 50000")
         return [str(r["u"]) for r in rows]
 
-    index = MemberIndex(store, max_age_s=24 * 3600.0)
+    index = MemberIndex(store, max_age_s=24 * 3600.0, control_max_age_s=24 * 3600.0)
     peer_anchors = {"park": a.sample(a.park_firms), "segment": a.sample(seg_anchors()),
                     "association": a.sample(a.assoc_firms)}
     cases: dict[str, tuple[Callable[[Any], Any], list[Any]]] = {}
@@ -127,9 +128,14 @@ def query_cases(store: GraphStore, a: Anchors) -> dict[str, tuple[Callable[[Any]
             strategy_cases[named(f"strategies {name}", way, "chain")] = (
                 strategy_case(name, make),
                 chain_sample[:FIRST_READ_SAMPLES] if way == FIRST_READ else chain_sample)
+    group_anchors = a.sample(a.group_firms)
+    for way, make in ways.items():
+        # a first read reads the whole control graph per call: a few samples
+        cases[named("peers group", way, "control graph")] = (
+            peer_case("group", make),
+            group_anchors[:FIRST_READ_SAMPLES] if way == FIRST_READ else group_anchors)
     return {
         **cases,
-        "peers group": (lambda u: peers.peers(store, u, "group"), a.sample(a.group_firms)),
         **strategy_cases,
         "gaps chain_gaps": (lambda pc: gaps.chain_gaps(store, pc[0], pc[1], max_km=50),
                             a.sample(a.park_chains)),

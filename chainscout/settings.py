@@ -54,8 +54,18 @@ class Settings(BaseSettings):
         2_000_000,
         ge=1,
         description="Members the peers and strategies index holds at most per API worker "
-        "(≈ 100–200 bytes each); "
+        "(≈ 100–200 bytes each; each node of the group peers' control graph counts as one); "
         "the least recently used hubs are dropped beyond it.",
+    )
+    group_index_s: float = Field(
+        600.0,
+        ge=0,
+        description="Seconds the API keeps its copy of the control graph (CONTROLS and majority "
+        "shareholdings: one read of every such edge, ≈ 11 s and 60 MB per worker at 1M "
+        "enterprises) that group peers are searched in, before reading it again in the "
+        "background; an ownership change shows in group peers within twice this long (the "
+        "members' own facts follow CHAINSCOUT_PEER_INDEX_S). 0, or CHAINSCOUT_PEER_INDEX_S=0: "
+        "search every group in the store.",
     )
 
     # -- HTTP API (`chainscout serve`, see docs/api.md) ------------------------------------------

@@ -296,12 +296,16 @@ class MemberIndex:
 
     def __init__(self, store: GraphStore, *, max_age_s: float = 60.0,
                  max_members: int = 2_000_000,
+                 control_max_age_s: float = 600.0,
                  clock: Callable[[], float] = time.monotonic,
                  background: Executor | None = None) -> None:
         if max_age_s <= 0:
             raise ValueError("max_age_s must be positive")
         self.store = store
         self.max_age_s = max_age_s
+        #: how old the control graph of group peers (queries/group_index.py) may grow; 0: group
+        #: peers are searched in the store
+        self.control_max_age_s = control_max_age_s
         self.max_members = max_members
         self._clock = clock
         self._background = background
@@ -374,43 +378,43 @@ class MemberIndex:
         build = _PEER_READERS[kind]
         return [self.held(kind, hub, build) for hub in hubs]
 
-    def held(self, kind: str, hub: str, build: Build[_H]) -> _H:
+    def held(self, kind: str, hub: str, build: Build[_H], max_age_s: float | None = None) -> _H:
         """What ``build`` reads for one hub, kept under ``(kind, hub)``; the kind names the
-        reader (one builder per kind)."""
-        return cast(_H, self._hub((kind, hub), build))
+        reader (one builder per kind). ``max_age_s`` overrides the index's for this entry."""
+        return cast(_H, self._hub((kind, hub), build, max_age_s or self.max_age_s))
 
-    def _hub(self, ident: tuple[str, str], build: Build[Sized]) -> Sized:
+    def _hub(self, ident: tuple[str, str], build: Build[Sized], max_age_s: float) -> Sized:
         with self._lock:
             entry = self._hubs.get(ident)
             age = self._clock() - entry.read_at if entry is not None else math.inf
-            usable = age < 2 * self.max_age_s
-            refresh = usable and age >= self.max_age_s and ident not in self._refreshing
+            usable = age < 2 * max_age_s
+            refresh = usable and age >= max_age_s and ident not in self._refreshing
             if usable:
                 self._hubs.move_to_end(ident)
             if refresh:
                 self._refreshing.add(ident)
             reading = self._reading.setdefault(ident, threading.Lock())
         if refresh:
-            self._executor().submit(self._refresh, ident, build)
+            self._executor().submit(self._refresh, ident, build, max_age_s)
         if entry is not None and usable:
             return entry.members
         with reading:  # one read per hub when several threads ask for it at once
             with self._lock:
                 entry = self._hubs.get(ident)
-                if entry is not None and self._clock() - entry.read_at < self.max_age_s:
+                if entry is not None and self._clock() - entry.read_at < max_age_s:
                     return entry.members
-            return self._read(ident, build)
+            return self._read(ident, build, max_age_s)
 
-    def _refresh(self, ident: tuple[str, str], build: Build[Sized]) -> None:
+    def _refresh(self, ident: tuple[str, str], build: Build[Sized], max_age_s: float) -> None:
         try:
-            self._read(ident, build)
+            self._read(ident, build, max_age_s)
         except Exception:  # the next request reads it (and reports the error) itself
             log.exception("reading the members of %s %s again failed", *ident)
         finally:
             with self._lock:
                 self._refreshing.discard(ident)
 
-    def _read(self, ident: tuple[str, str], build: Build[Sized]) -> Sized:
+    def _read(self, ident: tuple[str, str], build: Build[Sized], max_age_s: float) -> Sized:
         with self._lock:
             epoch = self._epoch
         read_at = self._clock()

@@ -26,6 +26,7 @@ from typing import Any
 
 from chainscout.graph.stores.base import GraphNode, GraphPath, GraphRelationship, GraphStore, Row
 
+from .group_index import CONTROL_FLOOR, GroupBounds, held_group, rank_group, read_page, search_group
 from .market import (
     NO_FILTER,
     EnterpriseFilter,
@@ -165,11 +166,15 @@ def peers(
     kind = PeerKind(kind)
     check_page(limit, offset)
     w = weights_or_default(weights)
-    if index is not None and kind is not PeerKind.GROUP:
+    if index is not None:
         anchor = index.anchor(uscc, lambda: peer_anchor(store, uscc))
     else:
         anchor = peer_anchor(store, uscc)
     if kind is PeerKind.GROUP:
+        if index is not None and index.control_max_age_s > 0 and majority >= CONTROL_FLOOR:
+            _check_group_bounds(max_depth, max_members)
+            bounds = GroupBounds(max_depth, max_members, majority, via_persons)
+            return _indexed_group_peers(store, index, anchor, filters, limit, offset, w, bounds)
         group = corporate_group(store, uscc, max_depth=max_depth, max_members=max_members,
                                 majority=majority, via_persons=via_persons)
         return _group_peers(store, anchor, group, filters, limit, offset, w)
@@ -270,10 +275,7 @@ def corporate_group(
     and from persons when ``via_persons``). The search stops after ``max_depth`` hops or once
     ``max_members`` nodes (anchor included) are reached.
     """
-    if not 1 <= max_depth <= 8:
-        raise ValueError("max_depth must be between 1 and 8")
-    if max_members < 2:
-        raise ValueError("max_members must be at least 2")
+    _check_group_bounds(max_depth, max_members)
     anchor = f"Enterprise:{uscc}"
     nodes: dict[str, GraphNode] = {}
     parent: dict[str, tuple[str, GraphRelationship] | None] = {anchor: None}
@@ -302,6 +304,13 @@ def corporate_group(
         _require_enterprise(store, uscc)
     paths = {ref: _path_to(ref, parent, nodes) for ref in parent if ref != anchor}
     return CorporateGroup(anchor, nodes, paths, truncated)
+
+
+def _check_group_bounds(max_depth: int, max_members: int) -> None:
+    if not 1 <= max_depth <= 8:
+        raise ValueError("max_depth must be between 1 and 8")
+    if max_members < 2:
+        raise ValueError("max_members must be at least 2")
 
 
 def _control_edges(
@@ -402,27 +411,75 @@ def _group_peers(
     for row in rows:
         node: GraphNode = row["enterprise"]
         path = group.paths[node.ref]
-        segments = str_list(row.get("segments"))
-        branches = str_list(row.get("branches"))
-        fit = as_float(row["chain_fit"])
-        prospects.append(Prospect(
-            enterprise=node,
-            score=score(
-                w,
-                path_strength=(path_strength(path, w), describe_control_path(path)),
-                chain_fit=(fit, peer_fit_why(fit, segments)),
-                scale=(as_float(row["scale"]), scale_why(node)),
-                not_customer=(as_float(row["not_customer"]), customer_why(branches)),
-            ),
-            paths=(path,),
-            facts={
-                "kind": PeerKind.GROUP.value,
-                "via": path.nodes[-2].key if len(path.nodes) > 2 else None,
-                "hops": len(path),
-                "segments": segments,
-                "branches": branches,
-                "is_customer": bool(branches),
-                "group_truncated": group.truncated,
-            },
-        ))
+        prospects.append(_group_prospect(
+            node, path, path_strength(path, w), str_list(row.get("segments")),
+            str_list(row.get("branches")), (as_float(row["chain_fit"]), as_float(row["scale"]),
+                                            as_float(row["not_customer"])),
+            group.truncated, w))
     return paginate(rank(prospects), limit, offset)
+
+
+def _indexed_group_peers(
+    store: GraphStore,
+    index: MemberIndex,
+    anchor: PeerAnchor,
+    filters: EnterpriseFilter,
+    limit: int,
+    offset: int,
+    w: RankingWeights,
+    bounds: GroupBounds,
+) -> Page[Prospect]:
+    """The group search and ranking in process (queries/group_index.py); the store reads the
+    page."""
+    held = held_group(index, anchor.uscc)
+    if held is None:
+        return Page([], 0, limit, offset)
+    graph, node, members = held
+    search = search_group(graph, node, bounds)
+    ranked = rank_group(graph, search, members, filters, frozenset(anchor.own),
+                        frozenset(anchor.near), w)
+    page = read_page(store, graph, search, ranked[offset: offset + limit])
+    items = []
+    for m in page.members:
+        ref = f"Enterprise:{m.uscc}"
+        if ref not in page.nodes:  # gone since the graph was read
+            continue
+        items.append(_group_prospect(
+            page.nodes[ref], page.paths.get(ref), m.path_strength, page.segments[ref],
+            page.branches[ref], (m.chain_fit, m.scale, m.not_customer), search.truncated, w))
+    return Page(items, len(ranked), limit, offset)
+
+
+def _group_prospect(
+    node: GraphNode,
+    path: GraphPath | None,
+    strength: float,
+    segments: Sequence[str],
+    branches: Sequence[str],
+    signals: tuple[float, float, float],
+    truncated: bool,
+    w: RankingWeights,
+) -> Prospect:
+    """A group peer: its control path's strength, and chain fit, scale and not-customer."""
+    fit, scale, not_customer = signals
+    return Prospect(
+        enterprise=node,
+        score=score(
+            w,
+            path_strength=(strength, describe_control_path(path) if path is not None
+                           else "control path: changed since the group was read"),
+            chain_fit=(fit, peer_fit_why(fit, segments)),
+            scale=(scale, scale_why(node)),
+            not_customer=(not_customer, customer_why(branches)),
+        ),
+        paths=(path,) if path is not None else (),
+        facts={
+            "kind": PeerKind.GROUP.value,
+            "via": path.nodes[-2].key if path is not None and len(path.nodes) > 2 else None,
+            "hops": len(path) if path is not None else None,
+            "segments": segments,
+            "branches": branches,
+            "is_customer": bool(branches),
+            "group_truncated": truncated,
+        },
+    )
