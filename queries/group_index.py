@@ -72,7 +72,7 @@ class ControlGraph:
     held: IntArray
     controls: npt.NDArray[np.bool_]
     percentage: npt.NDArray[np.float64]
-    #: nodes grouped by part, and each part's run in that order
+    #: the nodes ordered by part
     by_part: IntArray
 
     def __len__(self) -> int:

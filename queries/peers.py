@@ -12,9 +12,11 @@ Ranking (score parts, weights from ranking.yaml):
 
 Ties go to the lower USCC. Park, segment and association peers are ranked and paged by the store (a
 park or segment may hold tens of thousands), or, given a member index (queries/peer_index.py, as the
-API does), ranked in process with only the page's rows read; the corporate group is found by a
+API does), ranked in process with only the page's rows read. The corporate group is found by a
 bounded breadth-first search over control edges (``CONTROLS``, majority ``HOLDS_SHARES``,
-optionally through persons who hold majorities), one query per level, then ranked here.
+optionally through persons who hold majorities), one query per level, then ranked here; with a
+member index the same search walks its copy of the control graph (queries/group_index.py) and
+only the page is read.
 """
 
 from __future__ import annotations
@@ -159,8 +161,9 @@ def peers(
     add ``hops`` and ``group_truncated``. ``max_depth``, ``max_members``, ``majority`` and
     ``via_persons`` bound and shape the group search (kind ``group`` only). With an ``index``
     (queries/peer_index.py), park, segment and association peers are ranked in process from the
-    anchor's facts and the hubs' member lists it holds, and only the page's rows are read: the
-    same page, faster.
+    anchor's facts and the hubs' member lists it holds, and group peers searched in its control
+    graph (queries/group_index.py, for ``majority`` ≥ 50), and only the page's rows are read:
+    the same page, faster.
     Raises :class:`NotFound` when the anchor is not in the graph.
     """
     kind = PeerKind(kind)
