@@ -61,7 +61,7 @@ class Settings(BaseSettings):
         600.0,
         ge=0,
         description="Seconds the API keeps its copy of the control graph (CONTROLS and majority "
-        "shareholdings: one read of every such edge, ≈ 11 s and 60 MB per worker at 1M "
+        "shareholdings: one read of every such edge, 12–15 s and ≈ 55 MB per worker at 1M "
         "enterprises) that group peers are searched in, before reading it again in the "
         "background; an ownership change shows in group peers within twice this long (the "
         "members' own facts follow CHAINSCOUT_PEER_INDEX_S). 0, or CHAINSCOUT_PEER_INDEX_S=0: "

@@ -78,7 +78,7 @@ from .array_runs import FloatArray
 from .expansion_graph import ExpansionGraph
 from .expansion_vector import clamp6
 from .paths import build_path, fetch_nodes, ref, relationship
-from .ranking import RankingWeights, load_weights, relation_weight, score
+from .ranking import RankingWeights, load_weights, relation_weight, score, signal
 from .results import Page, Prospect, Score, paginate
 from .runner import run_named
 
@@ -408,7 +408,7 @@ def _array_hits(
         part = events[start:start + window]
         subjects = graph.subjects[start:start + window]
         scoring = expansion_vector.Scoring(
-            np.array([_clamp(e.value) * w_ev for e in part]),
+            np.array([signal(e.value) * w_ev for e in part]),
             np.fromiter((type_index[e.type] for e in part), dtype=np.int64, count=len(part)),
             w_ps, fit_part, customer_part)
         reached = expansion_vector.walk(graph, chosen, subjects, max_hops, beam,
@@ -928,10 +928,6 @@ def _fetch_facts(store: GraphStore, usccs: Sequence[str], excluded: list[str], b
     return facts
 
 
-def _clamp(value: float) -> float:
-    return round(max(0.0, min(1.0, value)), 6)
-
-
 def _rank(
     store: GraphStore,
     contexts: Sequence[HitContext],
@@ -955,7 +951,7 @@ def _rank(
 
     # (base score without facts, uscc) per event; base = event_value and path_strength parts.
     # Strengths repeat (products of a few relation weights): clamp each distinct one once.
-    clamp = functools.cache(_clamp)
+    clamp = functools.cache(signal)
     bases: list[list[tuple[float, str]]] = []
     wanted: list[set[str]] = []
     for event, best in zip(events, reached, strict=True):
@@ -1038,7 +1034,7 @@ def _facts_parts(fact: _Facts, event: TriggerEvent, catalogue: Mapping[str, Even
     """The weighted product_fit and not_customer parts of a candidate's score."""
     fit = _fit(catalogue[event.type].product_signals, fact.products) if fact.products else (
         1.0 if catalogue[event.type].product_signals else 0.0)
-    return _clamp(fit) * w_pf, (0.0 if fact.is_customer else 1.0) * w_nc
+    return signal(fit) * w_pf, (0.0 if fact.is_customer else 1.0) * w_nc
 
 
 def _total(base: float, fact: _Facts, event: TriggerEvent, catalogue: Mapping[str, EventType],

@@ -3,7 +3,7 @@ arrays instead of asking the store one level at a time.
 
 ``peers(kind="group")`` finds the anchor's corporate group by a breadth-first search over control
 edges, one ``group_control_edges`` query per level, each reply carrying both end nodes of every
-edge, then describes every member (``peers_group``): 150–370 ms p95 at 1M enterprises, most of it
+edge, then describes every member (``peers_group``): 220–430 ms p95 at 1M enterprises, most of it
 for the groups of 200–500 members. Here the member index (queries/peer_index.py) holds
 
 * the **control graph** — every ``CONTROLS`` edge and every ``HOLDS_SHARES`` above
@@ -26,7 +26,7 @@ Freshness is the member index's: the graph and each group's facts are read again
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +37,7 @@ from chainscout.graph.stores.base import GraphNode, GraphPath, GraphRelationship
 
 from .market import EnterpriseFilter, str_list
 from .peer_index import MemberFacts, MemberIndex, enterprise_mask, member_facts, set_codes
-from .ranking import RankingWeights, relation_weight
+from .ranking import RankingWeights, hop_weight, signal
 from .runner import export_named, run_named
 
 #: Shareholdings above this percentage are held in the control graph; a search for a lower
@@ -90,6 +90,9 @@ class ControlGraph:
         n = self.first_person
         return f"Enterprise:{self.enterprises[node]}" if node < n \
             else f"Person:{self.persons[node - n]}"
+
+    def rel_type(self, edge: int) -> str:
+        return _TYPES[int(self.controls[edge])]
 
     def part_enterprises(self, part: int) -> list[str]:
         """The USCCs of the enterprises in one connected part, sorted."""
@@ -262,22 +265,17 @@ class RankedMember:
     not_customer: float
 
 
-def _part(value: float, weight: float) -> float:
-    """One part's contribution exactly as :func:`~.ranking.score` rounds and clamps it."""
-    return round(max(0.0, min(1.0, value)), 6) * weight
-
-
 def rank_group(graph: ControlGraph, search: GroupSearch, members: GroupMembers,
-               filters: EnterpriseFilter, own: frozenset[str], near: frozenset[str],
+               filters: EnterpriseFilter, fit: Callable[[frozenset[str]], float],
                w: RankingWeights) -> list[RankedMember]:
     """Every enterprise the search reached that the filters keep, best first, then by USCC; the
-    totals are :class:`~.results.Score` totals of the same four parts."""
-    decay = w.hop_decay
+    totals are :class:`~.results.Score` totals of the same four parts. ``fit`` gives the chain
+    fit of a member's set of chain segments."""
     strength = {search.anchor: 1.0}
     hops = {search.anchor: 0}
     for node, (up, e) in search.parent.items():  # parents are reached before their children
-        step = relation_weight(w, _TYPES[int(graph.controls[e])], float(graph.percentage[e]))
-        strength[node] = strength[up] * (step * (decay if hops[up] > 0 else 1.0))
+        strength[node] = strength[up] * hop_weight(w, graph.rel_type(e),
+                                                   float(graph.percentage[e]), hops[up])
         hops[node] = hops[up] + 1
     nodes = sorted(n for n in search.parent if n < graph.first_person)
     if not nodes or not len(members):
@@ -288,7 +286,7 @@ def rank_group(graph: ControlGraph, search: GroupSearch, members: GroupMembers,
     keep = known & enterprise_mask(members, filters)[at]
     if filters.customer is not None:
         keep &= members.customer[at] == filters.customer
-    fit_of = [1.0 if s & own else 0.5 if s & near else 0.0 for s in members.segment_sets]
+    fit_of = [fit(s) for s in members.segment_sets]
     weights = [w.weight(p) for p in ("path_strength", "chain_fit", "scale", "not_customer")]
     ranked = []
     for node, uscc, i, ok in zip(nodes, usccs.tolist(), at.tolist(), keep.tolist(), strict=True):
@@ -296,7 +294,7 @@ def rank_group(graph: ControlGraph, search: GroupSearch, members: GroupMembers,
             continue
         signals = (strength[node], fit_of[members.segments[i]], float(members.scale[i]),
                    0.0 if members.customer[i] else 1.0)
-        total = round(sum(_part(v, wt) for v, wt in zip(signals, weights, strict=True)), 6)
+        total = round(sum(signal(v) * wt for v, wt in zip(signals, weights, strict=True)), 6)
         ranked.append(RankedMember(node, uscc, total, *signals))
     ranked.sort(key=lambda m: (-m.total, m.uscc))
     return ranked
@@ -339,7 +337,7 @@ def read_page(store: GraphStore, graph: ControlGraph, search: GroupSearch,
             person_links.append([str(graph.persons[holder - first_person]), held_key])
         else:
             enterprise_links.append([str(graph.enterprises[holder]), held_key,
-                                     _TYPES[int(graph.controls[e])]])
+                                     graph.rel_type(e)])
     rows = run_named(store, "peers_group_page", {
         "usccs": [str(graph.enterprises[n]) for n in ordered if n < first_person],
         "person_ids": [str(graph.persons[n - first_person]) for n in ordered
@@ -368,7 +366,7 @@ def read_page(store: GraphStore, graph: ControlGraph, search: GroupSearch,
         hops = []
         for e in walks[m.node]:
             start, end = graph.ref(int(graph.holder[e])), graph.ref(int(graph.held[e]))
-            hops.append(rels.get((_TYPES[int(graph.controls[e])], start, end)))
+            hops.append(rels.get((graph.rel_type(e), start, end)))
             refs.append(end if refs[-1] == start else start)
         if all(r in nodes for r in refs) and all(h is not None for h in hops):
             paths[ref] = GraphPath(tuple(nodes[r] for r in refs),

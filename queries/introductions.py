@@ -25,7 +25,7 @@ from chainscout.graph.model import graph_model
 from chainscout.graph.stores.base import GraphNode, GraphPath, GraphRelationship, GraphStore
 
 from .paths import build_path, fetch_nodes, ref, relationship, split_ref
-from .ranking import RankingWeights, load_weights, relation_weight
+from .ranking import RankingWeights, load_weights, relationships_strength
 from .runner import run_named
 
 
@@ -145,7 +145,7 @@ def warm_introductions(
     candidates: list[tuple[int, float, str, tuple[str, ...], tuple[GraphRelationship, ...]]] = []
     for customer in sorted(customers):
         paths = _shortest_paths(customer, source, parents)
-        scored = sorted(((_strength(rels, weights), walk, rels) for walk, rels in paths),
+        scored = sorted(((relationships_strength(rels, weights), walk, rels) for walk, rels in paths),
                         key=lambda t: (-t[0], t[1]))
         for strength, walk, rels in scored[:paths_per_customer]:
             candidates.append((len(rels), strength, customer, walk, rels))
@@ -174,14 +174,6 @@ def _node(nodes: Mapping[str, GraphNode], node_ref: str) -> GraphNode:
 
 def _props_key(rel: GraphRelationship) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((k, str(v)) for k, v in rel.properties.items()))
-
-
-def _strength(rels: Sequence[GraphRelationship], weights: RankingWeights) -> float:
-    strength = 1.0
-    for hop, rel in enumerate(rels):
-        w = relation_weight(weights, rel.type, rel.properties.get("percentage"))
-        strength *= w * (weights.hop_decay if hop > 0 else 1.0)
-    return strength
 
 
 def _shortest_paths(

@@ -439,8 +439,7 @@ def _indexed_group_peers(
         return Page([], 0, limit, offset)
     graph, node, members = held
     search = search_group(graph, node, bounds)
-    ranked = rank_group(graph, search, members, filters, frozenset(anchor.own),
-                        frozenset(anchor.near), w)
+    ranked = rank_group(graph, search, members, filters, anchor.chain_fit(PeerKind.GROUP), w)
     page = read_page(store, graph, search, ranked[offset: offset + limit])
     items = []
     for m in page.members:

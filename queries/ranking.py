@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from chainscout.graph.stores.base import GraphPath
+from chainscout.graph.stores.base import GraphPath, GraphRelationship
 
 from .results import Score, ScorePart
 
@@ -83,17 +83,33 @@ def relation_weight(weights: RankingWeights, rel_type: str, percentage: Any = No
     return w
 
 
-def path_strength(path: GraphPath, weights: RankingWeights) -> float:
-    """Product of relation weights along the path, shareholdings scaled by their percentage."""
+def hop_weight(weights: RankingWeights, rel_type: str, percentage: Any, hop: int) -> float:
+    """What hop ``hop`` (0: the first) over ``rel_type`` multiplies a path's strength by: its
+    relation weight, decayed after the first hop."""
+    return relation_weight(weights, rel_type, percentage) * (weights.hop_decay if hop > 0 else 1.0)
+
+
+def relationships_strength(rels: Iterable[GraphRelationship], weights: RankingWeights) -> float:
+    """Product of relation weights along a path's relationships, shareholdings scaled by their
+    percentage, decayed per hop."""
     strength = 1.0
-    for hop, rel in enumerate(path.relationships):
-        w = relation_weight(weights, rel.type, rel.properties.get("percentage"))
-        strength *= w * (weights.hop_decay if hop > 0 else 1.0)
+    for hop, rel in enumerate(rels):
+        strength *= hop_weight(weights, rel.type, rel.properties.get("percentage"), hop)
     return strength
+
+
+def path_strength(path: GraphPath, weights: RankingWeights) -> float:
+    """:func:`relationships_strength` of a path."""
+    return relationships_strength(path.relationships, weights)
 
 
 def best_path_strength(paths: Iterable[GraphPath], weights: RankingWeights) -> float:
     return max((path_strength(p, weights) for p in paths), default=0.0)
+
+
+def signal(value: float) -> float:
+    """A score part's value as every score keeps it: clamped to 0..1, rounded to 6 places."""
+    return round(max(0.0, min(1.0, value)), 6)
 
 
 def score(weights: RankingWeights, **signals: tuple[float, str]) -> Score:
@@ -102,8 +118,7 @@ def score(weights: RankingWeights, **signals: tuple[float, str]) -> Score:
     for name, (value, why) in signals.items():
         if name not in _PARTS:
             raise ValueError(f"unknown score part {name!r}")
-        parts.append(ScorePart(name, round(max(0.0, min(1.0, value)), 6), weights.weight(name),
-                               why))
+        parts.append(ScorePart(name, signal(value), weights.weight(name), why))
     return Score(tuple(parts))
 
 
@@ -113,6 +128,5 @@ def place_score(weights: RankingWeights, **signals: tuple[float, str]) -> Score:
     for name, (value, why) in signals.items():
         if name not in _PLACE_PARTS:
             raise ValueError(f"unknown place score part {name!r}")
-        parts.append(ScorePart(name, round(max(0.0, min(1.0, value)), 6),
-                               weights.place_weight(name), why))
+        parts.append(ScorePart(name, signal(value), weights.place_weight(name), why))
     return Score(tuple(parts))
