@@ -37,6 +37,9 @@ from .runner import export_named
 HUB_MIN_MEMBERS = 16
 #: Exports in flight while the arrays of an earlier one are built (each on its own connection).
 EXPORTS_AHEAD = 2
+_CUSTOMERS = "expansion_export_customers"
+_EXCLUDED = "expansion_export_excluded"
+_ENTERPRISES = "expansion_export_enterprises"
 
 
 @dataclass(frozen=True)
@@ -122,34 +125,43 @@ class ExpansionGraph:
 
 
 class _Ids:
-    """Enterprise usccs from every export, each column numbered as it arrives (while the server
-    runs the next export) and all renumbered once at the end in uscc order."""
+    """Enterprises numbered in uscc order. The exports name them by internal node id, which the
+    server has without reading a property for every relationship; the enterprise table
+    (``expansion_export_enterprises``, read after them) turns the ids into usccs once."""
 
     def __init__(self) -> None:
-        self.parts: list[tuple[IntArray, npt.NDArray[np.object_]]] = []
+        self.parts: list[IntArray] = []
 
-    def add(self, values: Sequence[Any] | npt.NDArray[Any]) -> int:
-        codes, uniques = pd.factorize(np.asarray(values, dtype=object))
-        if codes.size and codes.min() < 0:
-            raise ValueError("an export returned an enterprise without a uscc")
-        self.parts.append((codes.astype(np.int64), np.asarray(uniques, dtype=object)))
+    def add(self, node_ids: Sequence[Any] | npt.NDArray[Any]) -> int:
+        self.parts.append(np.asarray(node_ids, dtype=np.int64))
         return len(self.parts) - 1
 
-    def finish(self) -> tuple[tuple[str, ...], list[IntArray]]:
-        """Usccs in order, and each added column as positions in that order."""
-        if not self.parts:
-            return (), []
-        codes, uniques = pd.factorize(np.concatenate([u for _, u in self.parts]))
+    def finish(self, table: Mapping[str, Sequence[Any]], subjects: Iterable[str]
+               ) -> tuple[tuple[str, ...], list[IntArray], IntArray]:
+        """Usccs in order (every enterprise in the table, then subjects not in it), each added
+        column as positions in that order (-1: a node the table does not hold, deleted since
+        its relationships were exported), and the subjects' positions."""
+        table_ids = np.asarray(table["id"], dtype=np.int64)
+        keys_in = np.concatenate([np.asarray(table["uscc"], dtype=object),
+                                  np.asarray(list(subjects), dtype=object)])
+        codes, uniques = pd.factorize(keys_in)
+        if codes.size and codes.min() < 0:
+            raise ValueError("an enterprise without a uscc")
         keys = [u if isinstance(u, str) else str(u) for u in uniques.tolist()]
         order = sorted(range(len(keys)), key=keys.__getitem__)
         rank = np.empty(len(keys), dtype=np.int64)
         rank[np.asarray(order, dtype=np.int64)] = np.arange(len(keys), dtype=np.int64)
-        columns, start = [], 0
-        for local, part_uniques in self.parts:
-            ranked = rank[codes[start:start + part_uniques.size]]
-            columns.append(ranked[local] if local.size else local)
-            start += part_uniques.size
-        return tuple(keys[i] for i in order), columns
+        position = rank[codes]
+        by_id = np.argsort(table_ids)
+        sorted_ids, sorted_pos = table_ids[by_id], position[by_id]
+        columns = []
+        for node_ids in self.parts:
+            if not sorted_ids.size:
+                columns.append(np.full(node_ids.size, -1, dtype=np.int64))
+                continue
+            at = np.minimum(np.searchsorted(sorted_ids, node_ids), sorted_ids.size - 1)
+            columns.append(np.where(sorted_ids[at] == node_ids, sorted_pos[at], -1))
+        return tuple(keys[i] for i in order), columns, position[table_ids.size:]
 
 
 def _link_weights(weights: RankingWeights, rows: int, types: Sequence[Any] | None,
@@ -217,15 +229,21 @@ def build(
     ids = _Ids()
     columns_of: dict[str, tuple[int, int | None, Any, FloatArray]] = {}
     queries = list(dict.fromkeys(EXPORTS[name].query for name in families))
+    # the enterprise table last: it then holds every enterprise the exports before it named
+    jobs: list[tuple[str, dict[str, Any]]] = [(q, {}) for q in queries] + [
+        (_CUSTOMERS, {}), (_EXCLUDED, {"excluded": list(excluded_statuses)}), (_ENTERPRISES, {})]
+    facts: dict[str, dict[str, list[Any]]] = {}
     with ThreadPoolExecutor(EXPORTS_AHEAD) as prefetch:
         # exports ahead: the server runs the next ones while this thread builds the last one's
         # arrays (a reply's parsing holds the interpreter; the server's work does not)
-        ahead = [prefetch.submit(export_named, store, q, {}) for q in queries[:EXPORTS_AHEAD]]
-        for i, query in enumerate(queries):
+        ahead = [prefetch.submit(export_named, store, q, p) for q, p in jobs[:EXPORTS_AHEAD]]
+        for i, (query, _) in enumerate(jobs):
             columns = ahead.pop(0).result()
-            if i + EXPORTS_AHEAD < len(queries):
-                ahead.append(prefetch.submit(export_named, store, queries[i + EXPORTS_AHEAD],
-                                             {}))
+            if i + EXPORTS_AHEAD < len(jobs):
+                ahead.append(prefetch.submit(export_named, store, *jobs[i + EXPORTS_AHEAD]))
+            if query not in queries:
+                facts[query] = columns
+                continue
             for name in families:
                 spec = EXPORTS[name]
                 if spec.query != query:
@@ -245,34 +263,40 @@ def build(
                                         tcode, _link_weights(weights, rows, t,
                                                              columns.get("pct"), types[0]))
             del columns
-    customers = export_named(store, "expansion_export_customers", {})
-    customer_slot = ids.add(customers["uscc"])
-    excluded_slot = ids.add(export_named(store, "expansion_export_excluded",
-                                         {"excluded": list(excluded_statuses)})["uscc"])
-    subject_slot = ids.add(list(subjects))
-    usccs, coded = ids.finish()
+    customers = facts[_CUSTOMERS]
+    customer_slot = ids.add(customers["id"])
+    excluded_slot = ids.add(facts[_EXCLUDED]["id"])
+    usccs, coded, subject_ids = ids.finish(facts[_ENTERPRISES], subjects)
     n = len(usccs)
 
     built: dict[str, FamilyGraph] = {}
     for name in families:
         types, via = family_types[name]
         src_slot, dst_slot, extra, w = columns_of.pop(name)
+        src = coded[src_slot]
         if dst_slot is None:
+            vid, keys = extra
+            kept = src >= 0
             link = relation_weight(weights, types[0], None)
-            built[name] = _via_family(name, types, coded[src_slot], extra, w, n, max_fanout,
+            built[name] = _via_family(name, types, src[kept], (vid[kept], keys), w[kept], n,
+                                      max_fanout,
                                       bare=len(types) == 1 and types[0] != "HOLDS_SHARES",
                                       hub_raw=link * link)
         else:
-            built[name] = _direct_family(name, tuple(sorted(types)), coded[src_slot],
-                                         coded[dst_slot], extra, w, n, max_fanout)
+            dst = coded[dst_slot]
+            kept = (src >= 0) & (dst >= 0)
+            built[name] = _direct_family(name, tuple(sorted(types)), src[kept], dst[kept],
+                                         extra[kept], w[kept], n, max_fanout)
 
     customer_ids = coded[customer_slot]
     excluded_ids = coded[excluded_slot]
+    excluded_ids = excluded_ids[excluded_ids >= 0]
     customer = np.zeros(n, dtype=bool)
-    customer[customer_ids] = True
+    customer[customer_ids[customer_ids >= 0]] = True
     held_sets: dict[int, set[str]] = {}
     for i, products in zip(customer_ids.tolist(), customers["products"], strict=True):
-        held_sets.setdefault(i, set()).update(str(p) for p in products or [])
+        if i >= 0:
+            held_sets.setdefault(i, set()).update(str(p) for p in products or [])
     product_sets: dict[tuple[str, ...], int] = {(): 0}
     held = np.zeros(n, dtype=np.int64)
     for i, products_ in held_sets.items():
@@ -280,7 +304,7 @@ def build(
         held[i] = product_sets.setdefault(key, len(product_sets))
     excluded = np.zeros(n, dtype=bool)
     excluded[excluded_ids] = True
-    return ExpansionGraph(usccs, coded[subject_slot], built, max_fanout, excluded, customer,
+    return ExpansionGraph(usccs, subject_ids, built, max_fanout, excluded, customer,
                           held, tuple(product_sets))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
@@ -97,7 +97,10 @@ class Neo4jStore:
             record = session.run(wrapped, dict(params or {})).single()
             return list(record["rows"]) if record is not None else []
 
-        rows = self._read(work)
+        # The exports name enterprises by id(), deprecated in Cypher 5 but far cheaper than
+        # elementId() or a property (queries/cypher/expansion_export_enterprises.cypher); the
+        # server's deprecation notice would be logged on every export.
+        rows = self._read(work, quiet=(neo4j.NotificationDisabledClassification.DEPRECATION,))
         return {name: [row[i] for row in rows] for i, name in enumerate(names)}
 
     def write(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[Row]:
@@ -134,7 +137,8 @@ class Neo4jStore:
         self._driver.close()
 
     # -- helpers -------------------------------------------------------------------------------
-    def _read(self, work: Callable[[neo4j.Session], _T]) -> _T:
+    def _read(self, work: Callable[[neo4j.Session], _T], *,
+              quiet: Sequence[neo4j.NotificationDisabledClassification] = ()) -> _T:
         """One auto-commit read in a read-access session — the server refuses writes in it as in
         a read transaction — retried on retryable errors for up to ``read_retry_s``, as a
         managed transaction would be. Auto-commit sends RUN and PULL in one round trip, where a
@@ -145,7 +149,8 @@ class Neo4jStore:
         with self._errors():
             while True:
                 try:
-                    with self._session(neo4j.READ_ACCESS, self.read_retry_s) as session:
+                    with self._session(neo4j.READ_ACCESS, self.read_retry_s,
+                                       quiet) as session:
                         return work(session)
                 except (neo4j_errors.Neo4jError, neo4j_errors.DriverError) as exc:
                     if not exc.is_retryable() or time.monotonic() + delay > deadline:
@@ -153,7 +158,13 @@ class Neo4jStore:
                 time.sleep(delay)
                 delay = min(2 * delay, 1.0)
 
-    def _session(self, mode: str, retry_s: float) -> neo4j.Session:
+    def _session(self, mode: str, retry_s: float,
+                 quiet: Sequence[neo4j.NotificationDisabledClassification] = ()
+                 ) -> neo4j.Session:
+        if quiet:
+            return self._driver.session(database=self.database, default_access_mode=mode,
+                                        max_transaction_retry_time=retry_s,
+                                        notifications_disabled_classifications=list(quiet))
         return self._driver.session(database=self.database, default_access_mode=mode,
                                     max_transaction_retry_time=retry_s)
 

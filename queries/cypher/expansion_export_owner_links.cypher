@@ -1,7 +1,7 @@
 // Expansion projection: every natural-person shareholding (the owner_companies family), one row
 // per relationship.
-// @column e string  enterprise uscc
+// @column e integer  enterprise's internal node id
 // @column v string  person_id
 // @column pct float  percentage held
 MATCH (v:Person)-[r:HOLDS_SHARES]->(e:Enterprise)
-RETURN e.uscc AS e, v.person_id AS v, r.percentage AS pct
+RETURN id(e) AS e, v.person_id AS v, r.percentage AS pct

@@ -124,6 +124,25 @@ def test_values_of_every_kind_come_back_as_python_values(store: GraphStore) -> N
     assert row["both"][0] == row["a"] and row["same"] == ["E0", "E0"]
 
 
+def test_exports_name_enterprises_by_node_id_quietly(store: GraphStore,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    """The expansion's exports carry id(), which Neo4j 5 reports as deprecated on every query:
+    the ids match the enterprise table, and no notice reaches the log."""
+    from chainscout.queries.runner import export_named
+
+    store.apply_schema()
+    _load(store)
+    caplog.set_level("INFO")
+    table = export_named(store, "expansion_export_enterprises", {})
+    links = export_named(store, "expansion_export_park_links", {})
+    uscc_of = dict(zip(table["id"], table["uscc"], strict=True))
+    assert all(isinstance(i, int) for i in table["id"])
+    assert sorted(uscc_of[i] for i in links["e"]) == sorted(
+        str(r["u"]) for r in store.read(
+            "MATCH (e:Enterprise)-[r:LOCATED_IN]->(:Park) RETURN e.uscc AS u"))
+    assert links["e"] and not [r for r in caplog.records if "notification" in r.getMessage()]
+
+
 @pytest.mark.falkordb
 def test_a_dropped_embedded_graph_forgets_its_cached_property_names(
         falkordb_store: GraphStore) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from chainscout.queries import expansion_vector
-from chainscout.queries.expansion_graph import FamilyGraph
+from chainscout.queries.expansion_graph import FamilyGraph, _Ids
 
 
 def test_round6_is_pythons_round_bit_for_bit() -> None:
@@ -89,3 +89,21 @@ def test_fit_table_is_the_walks_product_fit_part() -> None:
             fit, _ = expansion._facts_parts(expansion._Facts(None, bool(held), held), event,
                                             catalogue, 10.0, 5.0)  # type: ignore[arg-type]
             assert table[i, j] == fit, (held, listed)
+
+
+def test_node_ids_become_positions_in_uscc_order() -> None:
+    """Exports name enterprises by node id; the enterprise table numbers them in uscc order, a
+    subject outside the graph gets a position of its own, and an id the table lacks (a node
+    deleted between two exports) is -1 so that its rows are dropped."""
+    ids = _Ids()
+    links = ids.add([30, 10, 99, 20])
+    empty = ids.add([])
+    table = {"id": [10, 20, 30], "uscc": ["C", "A", "B"]}
+    usccs, columns, subjects = ids.finish(table, ["B", "0", "A"])
+    assert usccs == ("0", "A", "B", "C")
+    assert columns[links].tolist() == [2, 3, -1, 1]
+    assert columns[empty].tolist() == []
+    assert subjects.tolist() == [2, 0, 1]
+    none = _Ids()
+    col = none.add([5])
+    assert none.finish({"id": [], "uscc": []}, [])[1][col].tolist() == [-1]
