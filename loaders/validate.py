@@ -848,8 +848,7 @@ class LoadState:
                     rows: list[int], bad: BoolArray, problems: list[tuple[int, str, str, str]]
                     ) -> None:
         joined = identity_column(spec, chunk.columns)
-        idents = (joined.to_pylist() if joined.null_count == 0 and pa.types.is_string(joined.type)
-                  else [str(v) for v in joined.to_pylist()])
+        idents = [str(v) for v in joined.to_pylist()]
         unique = pc.count_distinct(joined).as_py() == len(idents)  # (nulls: not counted)
         seen: _Identities | None = None
         if spec.node is not None:

@@ -290,12 +290,11 @@ def build(
 
     customer_ids = coded[customer_slot]
     excluded_ids = coded[excluded_slot]
-    excluded_ids = excluded_ids[excluded_ids >= 0]
     customer = np.zeros(n, dtype=bool)
     customer[customer_ids[customer_ids >= 0]] = True
     held_sets: dict[int, set[str]] = {}
     for i, products in zip(customer_ids.tolist(), customers["products"], strict=True):
-        if i >= 0:
+        if i >= 0:  # -1: deleted since the customer links were exported
             held_sets.setdefault(i, set()).update(str(p) for p in products or [])
     product_sets: dict[tuple[str, ...], int] = {(): 0}
     held = np.zeros(n, dtype=np.int64)
@@ -303,7 +302,7 @@ def build(
         key = tuple(sorted(products_))
         held[i] = product_sets.setdefault(key, len(product_sets))
     excluded = np.zeros(n, dtype=bool)
-    excluded[excluded_ids] = True
+    excluded[excluded_ids[excluded_ids >= 0]] = True
     return ExpansionGraph(usccs, subject_ids, built, max_fanout, excluded, customer,
                           held, tuple(product_sets))
 

@@ -161,12 +161,10 @@ class Neo4jStore:
     def _session(self, mode: str, retry_s: float,
                  quiet: Sequence[neo4j.NotificationDisabledClassification] = ()
                  ) -> neo4j.Session:
-        if quiet:
-            return self._driver.session(database=self.database, default_access_mode=mode,
-                                        max_transaction_retry_time=retry_s,
-                                        notifications_disabled_classifications=list(quiet))
+        """``quiet``: notification classes the server leaves out (None: the server's default)."""
         return self._driver.session(database=self.database, default_access_mode=mode,
-                                    max_transaction_retry_time=retry_s)
+                                    max_transaction_retry_time=retry_s,
+                                    notifications_disabled_classifications=list(quiet) or None)
 
     def _schema_names(self) -> set[str]:
         # Unique constraints are backed by an index of the same name, so indexes list both.
