@@ -4,7 +4,9 @@ node after every load (``Enterprise._is_customer``, ``Enterprise._segment_ids``;
 
 Ranking a park or a chain segment scores every member; reading one property per member instead of
 an ``OPTIONAL MATCH`` plus an aggregate per member is what keeps those queries flat at 1M
-enterprises. :func:`derive` runs at the end of every load (``loaders/pipeline.py``), so it must be
+enterprises. :func:`derive` runs at the end of every load (``loaders/pipeline.py``) except the
+embedded store's bulk build of an empty graph, which writes the values with the nodes and derives
+late links by node id (:data:`BY_ID_STEPS`, loaders/falkordb_bulk.py). So it must be
 cheap when nothing changed and exact after an incremental load or a prune: each step writes only
 nodes whose value is missing, stale or gone, in batches (one Neo4j transaction stays small), and a
 second run changes nothing. A full pass still scans every customer and segment member (≈ 30 s at 1M
@@ -46,8 +48,13 @@ _MAX_RUNS = 10_000
 
 #: Load targets (model spec names) whose changes can change a derived property: the relationships
 #: read and the nodes whose deletion takes such relationships with them.
-DEPENDS_ON = ("Enterprise-CUSTOMER_OF->Branch", "Enterprise-IN_SEGMENT->ChainSegment", "Branch",
-              "ChainSegment")
+CUSTOMER_LINKS = "Enterprise-CUSTOMER_OF->Branch"
+SEGMENT_LINKS = "Enterprise-IN_SEGMENT->ChainSegment"
+DEPENDS_ON = (CUSTOMER_LINKS, SEGMENT_LINKS, "Branch", "ChainSegment")
+
+#: Steps that derive the enterprises named by node id (``$ids``), for a writer that knows the ids
+#: of the nodes it linked: the bulk build (loaders/falkordb_bulk.py).
+BY_ID_STEPS = {CUSTOMER_LINKS: "customer_set_ids", SEGMENT_LINKS: "segments_set_ids"}
 
 
 @dataclass
@@ -64,7 +71,8 @@ class DeriveSummary:
 
 
 @cache
-def _query(step: str) -> NamedQuery:
+def step_query(step: str) -> NamedQuery:
+    """A derive step's query (``derive_cypher/<step>.cypher``)."""
     text = (resources.files("chainscout.loaders") / "derive_cypher" / f"{step}.cypher").read_text(
         encoding="utf-8")
     return parse_query(step, text, f"derive_cypher/{step}.cypher")
@@ -78,7 +86,7 @@ def _touched(targets: Mapping[str, Any]) -> bool:
 def _missing(store: GraphStore) -> bool:
     """Whether some derived property is missing although its links exist (a store built by an
     offline bulk import, or written outside a load): then even an unchanged load derives."""
-    query = _query("missing")
+    query = step_query("missing")
     rows = store.read(query.cypher, query.bind({}))
     return bool(rows and rows[0]["missing"])
 
@@ -104,7 +112,7 @@ def derive(store: GraphStore | None, *, dry_run: bool = False, batch: int | None
     started = time.perf_counter()
     summary = DeriveSummary(dict.fromkeys(STEPS, 0))
     for step in SET_STEPS if fresh else STEPS:
-        query = _query(step)
+        query = step_query(step)
         total = 0
         for _ in range(_MAX_RUNS):
             rows = store.write(query.cypher, query.bind({"batch": batch}))

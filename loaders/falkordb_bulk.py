@@ -15,6 +15,13 @@ go to the server from a sender thread, in order, so the server inserts one while
 checks and encodes the next. Encoding is column-wise: every property column becomes a binary
 column (type byte + value) with pyarrow and numpy, and a batch is one join of those columns.
 
+The build also writes the derived properties (loaders/derive.py), so the load needs no derive pass
+over the whole graph after it (≈ 20 s of server time at 1M enterprises, most of it setting
+``_segment_ids`` on half a million nodes). A chunk's rows are held until the chunk ends
+(``mark``): an enterprise's node then carries ``_segment_ids`` from the ``IN_SEGMENT`` rows of its
+own chunk. Links written after their enterprise's node (a later file's customers, explicit
+segments) are derived by node id on the sender thread, after the links themselves.
+
 Binary layout (all little-endian): a label block is ``name\\0``, ``uint32`` property count, the
 property names (``\\0``-terminated), then per node one value per property; a relationship-type
 block the same, with ``uint64`` source and target node ids before each edge's values. A value is a
@@ -36,6 +43,7 @@ import pyarrow.compute as pc
 from chainscout.graph.model import GraphModel
 from chainscout.graph.stores.base import GraphStore, StoreError
 
+from .derive import BY_ID_STEPS, CUSTOMER_LINKS, SEGMENT_LINKS, step_query
 from .errors import LoadError
 from .pipeline import TargetStats
 from .rows import RowEncoder, TargetRows
@@ -44,6 +52,8 @@ from .worker import OrderedWorker
 _NULL, _BOOL, _DOUBLE, _STRING, _LONG, _ARRAY = 0, 1, 2, 3, 4, 5
 #: Encoded batches waiting for the server at most (each a few MB).
 _SEND_DEPTH = 2
+#: Enterprises derived by node id per statement.
+_DERIVE_BATCH = 50_000
 
 
 def reset_graph(store: GraphStore) -> None:
@@ -74,6 +84,8 @@ class FalkorBulkSink:
 
     #: An empty graph has no reference data yet; the relationships to it need the nodes.
     needs_reference = True
+    #: The build writes the derived properties itself: no derive pass after it.
+    derives = True
 
     def __init__(self, store: GraphStore, model: GraphModel,
                  targets: dict[str, TargetStats], *, apply_schema: bool = True) -> None:
@@ -87,34 +99,57 @@ class FalkorBulkSink:
         self._next_id = 0
         self._begun = False
         self._deferred: list[tuple[TargetRows, str, str]] = []
+        #: The current chunk's rows, sent when it ends; the keys of its enterprises.
+        self._chunk: list[tuple[TargetRows, str, str]] = []
+        self._chunk_enterprises: set[str] = set()
+        #: Enterprises whose segments were linked after their node was written.
+        self._late_segments: set[int] = set()
         # The server inserts batch n while this thread checks and encodes batch n+1. (Encoding
         # on a thread of its own as well measured no faster: hashing holds the GIL.)
         self._sender = OrderedWorker("chainscout-bulk-sender", _SEND_DEPTH)
 
     # -- Sink ----------------------------------------------------------------------------------
     def put(self, rows: TargetRows, *, snapshot: str, source: str) -> None:
-        if not rows.length:
-            return
-        if rows.node is not None:
-            self._nodes(rows, snapshot, source)
-        else:
-            self._edges(rows, snapshot, source, final=False)
+        if rows.length:
+            self._chunk.append((rows, snapshot, source))
 
     def mark(self, key: str, chunks: int) -> None:
-        return None  # a half-built graph is not empty: a rerun upserts everything instead
+        # No checkpoint: a half-built graph is not empty, so a rerun upserts everything instead.
+        self._flush()
 
     def close(self) -> None:
+        self._flush()
         deferred, self._deferred = self._deferred, []
         for rows, snapshot, source in deferred:
             self._edges(rows, snapshot, source, final=True)
+        late, self._late_segments = sorted(self._late_segments), set()
+        self._derive_by_id(BY_ID_STEPS[SEGMENT_LINKS], late)
         self._sender.close()
 
     def abort(self) -> None:
+        self._chunk.clear()
         self._deferred.clear()
         self._sender.abort()
 
     # -- nodes and edges -----------------------------------------------------------------------
-    def _nodes(self, rows: TargetRows, snapshot: str, source: str) -> None:
+    def _flush(self) -> None:
+        """Send the chunk: nodes first, each enterprise with the segments its chunk links it to."""
+        chunk, self._chunk = self._chunk, []
+        segments: dict[str, set[str]] = {}
+        for rows, _, _ in chunk:
+            if rows.rel is not None and rows.rel.name == SEGMENT_LINKS:
+                assert rows.src is not None and rows.dst is not None
+                for uscc, segment in zip(rows.src.to_pylist(), rows.dst.to_pylist(), strict=True):
+                    segments.setdefault(uscc, set()).add(segment)
+        self._chunk_enterprises = set()
+        for rows, snapshot, source in chunk:
+            if rows.node is not None:
+                self._nodes(rows, snapshot, source, segments)
+            else:
+                self._edges(rows, snapshot, source, final=False)
+
+    def _nodes(self, rows: TargetRows, snapshot: str, source: str,
+               segments: dict[str, set[str]]) -> None:
         assert rows.node is not None and rows.key is not None
         node = rows.node
         keys = rows.key.to_pylist()
@@ -126,6 +161,12 @@ class FalkorBulkSink:
         names = [node.key, *rows.props, "_hash", "_snapshot", "_source"]
         columns = [_encode(rows.key), *(_encode(rows.props[p]) for p in rows.props),
                    _encode(hashes), _constant(snapshot), _constant(source)]
+        if node.label == "Enterprise":
+            self._chunk_enterprises.update(keys)
+            if segments:
+                found = [sorted(s) if (s := segments.get(k)) else None for k in keys]
+                names.append("_segment_ids")
+                columns.append(_encode(pa.array(found, pa.list_(pa.string()))))
         self._send(node.label, names, columns, len(keys), nodes=True)
 
     def _edges(self, rows: TargetRows, snapshot: str, source: str, *, final: bool) -> None:
@@ -152,6 +193,27 @@ class FalkorBulkSink:
                    *(_encode(rows.props[p]) for p in rows.props),
                    _encode(hashes), _constant(snapshot), _constant(source)]
         self._send(rel.type, names, columns, len(src), nodes=False, stats_name=rel.name)
+        if rel.name == CUSTOMER_LINKS:
+            self._derive_by_id(BY_ID_STEPS[CUSTOMER_LINKS], sorted(set(src.tolist())))
+        elif rel.name == SEGMENT_LINKS:
+            assert rows.src is not None
+            built = self._chunk_enterprises
+            late = src if final else src[np.fromiter(
+                (k not in built for k in rows.src.to_pylist()), dtype=np.bool_, count=len(src))]
+            self._late_segments.update(late.tolist())
+
+    def _derive_by_id(self, step: str, ids: list[int]) -> None:
+        """Derive ``ids`` on the sender thread, after the links queued before."""
+        query = step_query(step)
+        for i in range(0, len(ids), _DERIVE_BATCH):
+            params = query.bind({"ids": ids[i:i + _DERIVE_BATCH]})
+            self._sender.submit(partial(self._write, query.cypher, params))
+
+    def _write(self, cypher: str, params: dict[str, Any]) -> None:
+        try:
+            self.store.write(cypher, params)
+        except StoreError as exc:
+            raise LoadError(None, f"bulk build of graph {self.graph!r} failed: {exc}") from exc
 
     def _send(self, name: str, props: list[str], columns: list[Any], count: int, *,
               nodes: bool, stats_name: str | None = None) -> None:

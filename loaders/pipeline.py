@@ -401,13 +401,17 @@ def load_directory(store: GraphStore | None, directory: Path,
         # A checkpoint of an earlier run is stale when the graph is empty (wiped since).
         options = replace(options, resume=False)
 
+    derived = False  # the sink wrote the derived properties itself
+
     def make_sink(targets: dict[str, TargetStats], checkpoint: Checkpoint) -> Sink:
+        nonlocal derived
         if options.dry_run or store is None:
             return CountSink(targets)
         if empty and options.bulk_when_empty and store.name == "falkordb":
             from .falkordb_bulk import FalkorBulkSink, reset_graph
 
             reset_graph(store)
+            derived = FalkorBulkSink.derives
             return FalkorBulkSink(store, model, targets, apply_schema=options.apply_schema)
         if options.apply_schema:
             store.apply_schema()
@@ -422,8 +426,10 @@ def load_directory(store: GraphStore | None, directory: Path,
             kinds = [k for k in KIND_ORDER if plan.sources[k]]
             _prune(store, model, kinds, summary.source, summary.snapshot, summary.targets,
                    options.reference)
-        # loaders/derive.py; a graph that was empty before this load holds nothing stale
-        derive(store, dry_run=options.dry_run, targets=summary.targets, fresh=empty)
+        # loaders/derive.py; a graph that was empty before this load holds nothing stale, and
+        # one built by the bulk sink holds its derived properties already
+        if not derived:
+            derive(store, dry_run=options.dry_run, targets=summary.targets, fresh=empty)
     return summary
 
 

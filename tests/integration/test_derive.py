@@ -190,3 +190,38 @@ def test_the_derive_command_repairs_a_store_written_outside_a_load(
         assert derived(store) == truth(store)
     finally:
         store.close()
+
+
+@pytest.mark.falkordb
+def test_a_bulk_build_writes_the_derived_properties_without_a_derive_pass(
+        falkordb_store: GraphStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Into an empty embedded graph the bulk sink writes ``_segment_ids`` with each enterprise
+    (from its own chunk's links) and derives by node id what is linked later: customers, and
+    explicit segments of an enterprise built in an earlier chunk (one that has derived segments
+    of its own, one that has none). No derive pass runs, yet the graph equals the truth."""
+    import chainscout.loaders.pipeline as pipeline
+
+    data = tmp_path / "crm"
+    data.mkdir()
+    _write(data, "enterprises.csv", [
+        "uscc,name,industry_code",
+        f"{V[0]},甲集成电路设计有限公司,6520",  # a core class of ic.design: derived in its chunk
+        f"{V[1]},乙,",
+        f"{V[2]},丙集成电路设计有限公司,6520"])
+    _write(data, "branches.csv", ["branch_id,name", "B1,浦东支行"])
+    _write(data, "customers.csv", ["uscc,branch_id", f"{V[0]},B1", f"{V[1]},B1"])
+    _write(data, "enterprise_segments.csv", ["uscc,segment_id", f"{V[1]},ic.fab",
+                                             f"{V[2]},ic.fab"])
+    passes: list[Any] = []
+    monkeypatch.setattr(pipeline, "derive", lambda *a, **kw: passes.append((a, kw)))
+    first = _load(falkordb_store, data, tmp_path)
+    assert first.reconciles and first.rejected == 0
+    assert passes == []  # the bulk sink derived everything itself
+    got = derived(falkordb_store)
+    assert got == truth(falkordb_store)
+    assert got[V[0]] == (True, ("ic.design",))
+    assert got[V[1]] == (True, ("ic.fab",))
+    assert got[V[2]] == (False, ("ic.design", "ic.fab"))
+    monkeypatch.undo()
+    summary = derive(falkordb_store)
+    assert summary is not None and summary.changes == 0, summary
