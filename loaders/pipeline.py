@@ -52,7 +52,7 @@ from .validate import (
     ReferenceData,
     ValidChunk,
 )
-from .worker import OrderedWorker
+from .worker import OrderedWorker, while_waiting
 
 REFERENCE_SOURCE = "reference"
 WRITE_RETRIES = 4
@@ -452,8 +452,12 @@ def run_load(directory: Path, options: LoadOptions,
     ref = ReferenceData.load()
     state = LoadState(ref, store_lookup=_store_lookup(store, model) if store else None,
                       ownership_tolerance=options.ownership_tolerance)
-    # The first passes write nothing; they run while the snapshot's hash is computed.
-    cached = _first_passes(plan, state, ref)
+    # The first passes write nothing. The first kind's run while the snapshot's hash is computed;
+    # the others whenever the loader would wait for the store, and at the latest before their kind.
+    budget = FirstPassBudget(FIRST_PASS_CACHE_BYTES)
+    cached = FirstPasses(plan, state, ref, _passes_before(KIND_ORDER[0]), budget).finish()
+    later = FirstPasses(plan, state, ref, tuple(
+        k for k, before in FIRST_PASSES.items() if before != KIND_ORDER[0]), budget)
     snapshot = options.snapshot or (hashing.result() if hashing else "")
     rejects_path = options.rejects or default_rejects_path(source)
     fingerprint = f"{source}|{snapshot}|{options.prune}|{options.dry_run}"
@@ -478,14 +482,16 @@ def run_load(directory: Path, options: LoadOptions,
                     sink.put(rows, snapshot=ref_snapshot, source=REFERENCE_SOURCE)
                 sink.mark(REFERENCE_SOURCE, 1)
             matcher = SegmentMatcher(load_chains())
-            for kind in KIND_ORDER:
-                for src in plan.sources[kind]:
-                    stats = _load_source(src, kind, state, ref, model, sink, rejects,
-                                         checkpoint, matcher, options, snapshot=snapshot,
-                                         source=f"{source}:{kind}",
-                                         checked=cached.pop(id(src), None))
-                    summary.files.append(stats)
-            sink.close()
+            with while_waiting(later.step):
+                for kind in KIND_ORDER:
+                    cached.update(later.finish(_passes_before(kind)))
+                    for src in plan.sources[kind]:
+                        stats = _load_source(src, kind, state, ref, model, sink, rejects,
+                                             checkpoint, matcher, options, snapshot=snapshot,
+                                             source=f"{source}:{kind}",
+                                             checked=cached.pop(id(src), None))
+                        summary.files.append(stats)
+                sink.close()
         except BaseException:
             sink.abort()
             rejects.flush()
@@ -524,46 +530,85 @@ FIRST_PASS_CACHE_BYTES = 512 << 20
 CheckedChunks = list[tuple[int, ValidChunk]]
 
 
-def _first_passes(plan: _Plan, state: LoadState, ref: ReferenceData,
-                  budget: int | None = None) -> dict[int, CheckedChunks]:
-    """What some kinds need to know about all their rows before any row is checked.
+#: Kinds read in a first pass -> the kind whose rows need it: explicit segments before the
+#: enterprises (the derived segments leave those pairs to them), every branch key before the
+#: branches (a branch names its parent branch), ownership totals before the shareholdings.
+FIRST_PASSES = {"enterprise_segments": "enterprises", "branches": "branches",
+                "shareholdings": "shareholdings"}
 
-    Returns the checked chunks by ``id`` of their source, while they fit in ``budget``: the main
-    pass takes them from there, so those files are read and field-checked once.
+
+def _passes_before(kind: str) -> tuple[str, ...]:
+    return tuple(first for first, before in FIRST_PASSES.items() if before == kind)
+
+
+@dataclass
+class FirstPassBudget:
+    """Bytes of checked chunks the first passes may still keep for the main pass."""
+
+    left: int
+
+
+class FirstPasses:
+    """What some kinds need to know about all their rows before any row is checked, one chunk
+    per :meth:`step`.
+
+    The checked chunks are kept by ``id`` of their source while they fit in the budget: the main
+    pass takes them from :meth:`finish`, so those files are read and field-checked once.
     """
-    cache: dict[int, CheckedChunks] = {}
-    limit = FIRST_PASS_CACHE_BYTES if budget is None else budget
-    used = 0
 
-    def checked(src: ChunkSource, kind: str) -> Iterator[ValidChunk]:
-        nonlocal used
-        validator = ChunkValidator(record_kind(kind), ref, src.options, src.display)
-        kept: CheckedChunks | None = []
-        for chunk in src.chunks():
-            valid = validator.validate(chunk)
-            if kept is not None:
-                used += sum(c.nbytes for c in valid.columns.values())
-                if used <= limit:
-                    kept.append((chunk.read, valid))
-                else:
-                    kept = None
-            yield valid
-        if kept is not None:
-            cache[id(src)] = kept
+    def __init__(self, plan: _Plan, state: LoadState, ref: ReferenceData,
+                 kinds: tuple[str, ...], budget: FirstPassBudget | None = None) -> None:
+        self.cache: dict[int, CheckedChunks] = {}
+        self.kinds = kinds
+        self.done: set[str] = set()
+        self._budget = budget or FirstPassBudget(FIRST_PASS_CACHE_BYTES)
+        self._steps = self._run(plan, state, ref, kinds)
 
-    for src in plan.sources["enterprise_segments"]:
-        for valid in checked(src, "enterprise_segments"):
-            state.explicit_segments.update(zip(valid.columns["uscc"].to_pylist(),
-                                               valid.columns["segment_id"].to_pylist(),
-                                               strict=True))
-    seen: set[str] = set()
-    for src in plan.sources["shareholdings"]:
-        for valid in checked(src, "shareholdings"):
-            state.add_ownership(valid, seen)
-    for src in plan.sources["branches"]:
-        for valid in checked(src, "branches"):
-            state.add_pending("Branch", valid, "branch_id")
-    return cache
+    def step(self) -> bool:
+        """Check one more chunk; False when every pass is done."""
+        return next(self._steps, False)
+
+    def finish(self, kinds: tuple[str, ...] | None = None) -> dict[int, CheckedChunks]:
+        """Complete the passes of ``kinds`` (default all); hand over the chunks kept so far."""
+        wanted = set(self.kinds if kinds is None else kinds).intersection(self.kinds)
+        while not self.done.issuperset(wanted) and self.step():
+            pass
+        cache, self.cache = self.cache, {}
+        return cache
+
+    def _run(self, plan: _Plan, state: LoadState, ref: ReferenceData, kinds: tuple[str, ...]
+             ) -> Iterator[bool]:
+        for kind in kinds:
+            seen: set[str] = set()  # identities met so far: a duplicate holding counts once
+            for src in plan.sources[kind]:
+                validator = ChunkValidator(record_kind(kind), ref, src.options, src.display)
+                kept: CheckedChunks | None = []
+                used = 0
+                for chunk in src.chunks():
+                    valid = validator.validate(chunk)
+                    _first_pass_rows(kind, valid, state, seen)
+                    if kept is not None:
+                        used += sum(c.nbytes for c in valid.columns.values())
+                        if used <= self._budget.left:
+                            kept.append((chunk.read, valid))
+                        else:
+                            kept = None
+                    yield True
+                if kept is not None:
+                    self.cache[id(src)] = kept
+                    self._budget.left -= used
+            self.done.add(kind)
+        yield False
+
+
+def _first_pass_rows(kind: str, valid: ValidChunk, state: LoadState, seen: set[str]) -> None:
+    if kind == "enterprise_segments":
+        state.explicit_segments.update(zip(valid.columns["uscc"].to_pylist(),
+                                           valid.columns["segment_id"].to_pylist(), strict=True))
+    elif kind == "shareholdings":
+        state.add_ownership(valid, seen)
+    else:
+        state.add_pending("Branch", valid, "branch_id")
 
 
 def _load_source(src: ChunkSource, kind: str, state: LoadState, ref: ReferenceData,

@@ -3,16 +3,32 @@
 The sinks hand their slow, GIL-releasing steps to it: a store write or a ``GRAPH.BULK`` command
 waits on the server's socket, pyarrow's CSV writer formats and writes a table in C++. Batches stay
 in order and at most ``depth`` wait, so memory stays bounded and the loader is only held up when
-the thread falls behind.
+the thread falls behind. While it is held up, it can do other work of the same load instead of
+waiting (:func:`while_waiting`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from .errors import LoadError
+
+_waiting = threading.local()
+
+
+@contextlib.contextmanager
+def while_waiting(step: Callable[[], bool]) -> Iterator[None]:
+    """Whenever this thread would wait for a full worker queue, run ``step`` (one small piece of
+    other work; it returns False once there is none left) until the queue has room."""
+    previous = getattr(_waiting, "step", None)
+    _waiting.step = step
+    try:
+        yield
+    finally:
+        _waiting.step = previous
 
 
 class OrderedWorker:
@@ -31,6 +47,14 @@ class OrderedWorker:
         if self._thread is None:
             self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
             self._thread.start()
+        step = getattr(_waiting, "step", None)
+        if step is not None and self._queue.full():
+            _waiting.step = None  # the step's own work never waits for this queue
+            try:
+                while self._queue.full() and step():
+                    pass
+            finally:
+                _waiting.step = step
         self._queue.put(job)  # the thread always drains, even after a failure
 
     def _loop(self) -> None:

@@ -7,6 +7,7 @@ pass, the snapshot hash on a thread, hash columns and the GRAPH.BULK sender thre
 from __future__ import annotations
 
 import threading
+import time
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import chainscout.loaders.pipeline as pipeline
+import chainscout.loaders.worker as worker_module
 from chainscout.graph.model import graph_model
 from chainscout.graph.upsert import content_hash
 from chainscout.loaders.demo import generate
@@ -36,7 +38,7 @@ from chainscout.loaders.validate import (
     ValidChunk,
     _unknown,
 )
-from chainscout.loaders.worker import OrderedWorker
+from chainscout.loaders.worker import OrderedWorker, while_waiting
 
 GOOD = "91310115MA1K4B2X1X"
 
@@ -227,6 +229,74 @@ def test_worker_raises_the_first_failure_and_skips_the_rest() -> None:
         worker.close()
     worker.abort()  # after a failure: returns, does not hang
     assert done[0] == 0 and 1 not in done and len(done) <= 4
+
+
+def test_a_full_queue_runs_the_waiting_work_instead_of_blocking() -> None:
+    """While the loader would wait for the store, it does other work (one step at a time, until
+    the queue has room or the work is done); with room in the queue it does none."""
+    started, release = threading.Event(), threading.Event()
+    done: list[str] = []
+    calls: list[bool] = []
+    worker = OrderedWorker("t", 1)
+
+    def step() -> bool:
+        calls.append(worker._queue.full())
+        assert getattr(worker_module._waiting, "step", None) is None  # no waiting inside a step
+        if len(calls) == 3:
+            release.set()  # the store catches up: the queue empties
+            return False
+        return True
+
+    worker.submit(lambda: (started.set(), release.wait(5), done.append("a")))
+    assert started.wait(5)
+    with while_waiting(step):
+        worker.submit(partial(done.append, "b"))  # room in the queue: no step
+        assert calls == []
+        worker.submit(partial(done.append, "c"))  # full: steps until the store catches up
+    worker.close()
+    assert calls == [True, True, True] and done == ["a", "b", "c"]
+    worker.submit(partial(done.append, "d"))  # outside the block: no step
+    worker.close()
+    assert len(calls) == 3
+
+
+def test_first_passes_done_while_the_store_is_behind_change_nothing(
+        messy_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shareholdings' first pass runs in the loader's waits for a slow store, long before its
+    kind; the rows, rejects and counts are those of a load that ran it in one go."""
+    opened: list[str] = []
+    chunks = CsvSource.chunks
+
+    def counting(self: CsvSource) -> Any:
+        opened.append(self.kind)
+        return chunks(self)
+
+    class SlowStore(pipeline.CountSink):
+        def __init__(self, targets: dict[str, pipeline.TargetStats]) -> None:
+            super().__init__(targets)
+            self.worker = OrderedWorker("slow", 1)
+
+        def put(self, rows: TargetRows, *, snapshot: str, source: str) -> None:
+            super().put(rows, snapshot=snapshot, source=source)
+            self.worker.submit(partial(time.sleep, 0.02))
+
+        def close(self) -> None:
+            self.worker.close()
+
+    monkeypatch.setattr(CsvSource, "chunks", counting)
+    options = LoadOptions(progress=False, rejects=tmp_path / "slow.csv")
+    slow, _ = pipeline.run_load(messy_dir, options,
+                                lambda targets, _: SlowStore(targets),
+                                model=graph_model(), checkpoints=False)
+    assert opened.index("shareholdings") < opened.index("persons")  # done in a wait
+    assert opened.count("shareholdings") == 1  # and its chunks kept for the main pass
+    plain, plain_rejects = _dry_run(messy_dir, tmp_path / "plain.csv")
+    assert slow.reconciles and slow.rejected > 0
+    assert [(f.file, f.read, f.loaded, f.rejected) for f in slow.files] == [
+        (f.file, f.read, f.loaded, f.rejected) for f in plain.files]
+    assert {k: v.sent for k, v in slow.targets.items()} == {
+        k: v.sent for k, v in plain.targets.items()}
+    assert read_rejects(tmp_path / "slow.csv") == plain_rejects
 
 
 def test_worker_abort_drops_queued_jobs() -> None:
