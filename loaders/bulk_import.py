@@ -19,6 +19,7 @@ Because hashes and tags match an incremental load, loading the same inputs after
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -63,10 +64,12 @@ class BulkImportFiles:
 class BulkSink:
     """Appends each target's rows to its CSV file with typed neo4j-admin headers."""
 
-    def __init__(self, out_dir: Path, model: GraphModel, targets: dict[str, TargetStats]) -> None:
+    def __init__(self, out_dir: Path, model: GraphModel, targets: dict[str, TargetStats],
+                 part: str = "") -> None:
         self.out_dir = out_dir
         self.model = model
         self.targets = targets
+        self.suffix = f".{part}" if part else ""
         self.encoder = RowEncoder(model, literal=False)
         self.files = BulkImportFiles(out_dir)
         self._writers: dict[str, tuple[pcsv.CSVWriter, pa.Schema]] = {}
@@ -116,12 +119,12 @@ class BulkSink:
         entry = self._writers.get(rows.name)
         if entry is None:
             if rows.node is not None:
-                path = self.out_dir / f"nodes-{rows.node.label}.csv"
+                path = self.out_dir / f"nodes-{rows.node.label}{self.suffix}.csv"
                 self.files.nodes.append(path)
             else:
                 assert rows.rel is not None
                 rel = rows.rel
-                path = self.out_dir / f"rels-{rel.source}-{rel.type}-{rel.target}.csv"
+                path = self.out_dir / f"rels-{rel.source}-{rel.type}-{rel.target}{self.suffix}.csv"
                 self.files.relationships.append(path)
             writer = pcsv.CSVWriter(path, schema,
                                     write_options=pcsv.WriteOptions(quoting_style="needed"))
@@ -132,6 +135,21 @@ class BulkSink:
     def mark(self, key: str, chunks: int) -> None:
         return None
 
+    # -- a part written by a second loader process (loaders/second_process.py) ------------------
+    def drain(self) -> None:
+        self._io.close()
+
+    def part(self, name: str, targets: dict[str, TargetStats]) -> BulkSink:
+        return BulkSink(self.out_dir, self.model, targets, part=name)
+
+    def outputs(self) -> tuple[list[Path], list[Path]]:
+        return self.files.nodes, self.files.relationships
+
+    def adopt(self, outputs: tuple[list[Path], list[Path]]) -> None:
+        nodes, relationships = outputs
+        self.files.nodes.extend(nodes)
+        self.files.relationships.extend(relationships)
+
     def close(self) -> None:
         try:
             self._io.close()
@@ -141,8 +159,15 @@ class BulkSink:
             self._writers.clear()
 
     def abort(self) -> None:
-        self._io.abort()
-        self.close()
+        """Drop what is queued and close the files; the error that stopped the load is the one
+        to report, not the worker's "aborted"."""
+        try:
+            self._io.abort()
+        finally:
+            for writer, _ in self._writers.values():
+                with contextlib.suppress(Exception):
+                    writer.close()
+            self._writers.clear()
 
 
 def _repeat(text: str, n: int) -> pa.Array:

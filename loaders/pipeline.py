@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import pyarrow as pa
 from tqdm import tqdm
@@ -45,6 +46,8 @@ from .readers import ChunkSource, InputFile, discover, file_digest_update, open_
 from .reference_data import load_chains, load_event_types, load_gbt4754
 from .rejects import Reject, RejectsWriter
 from .rows import RowEncoder, SegmentMatcher, TargetRows, literal_params_supported, transform
+from .second_process import KINDS as PARALLEL_KINDS
+from .second_process import PartResult, PartSink, SecondProcess, can_split
 from .validate import (
     DEFAULT_OWNERSHIP_TOLERANCE,
     ChunkValidator,
@@ -81,6 +84,9 @@ class LoadOptions:
     apply_schema: bool = True
     #: Build an empty embedded FalkorDB graph with GRAPH.BULK instead of upserts (same result).
     bulk_when_empty: bool = True
+    #: Loader processes: with 2, a sink that can write a part of its own (the bulk-import files)
+    #: has the largest relationship kind checked and written by a second one (second_process.py).
+    processes: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))
 
 
 @dataclass
@@ -471,6 +477,7 @@ def run_load(directory: Path, options: LoadOptions,
                           str(rejects_path), targets=targets, ignored_files=plan.ignored,
                           resumed=resumed, dry_run=options.dry_run)
     sink = make_sink(targets, checkpoint)
+    second: SecondProcess | None = None  # some kinds checked and written by a forked loader
     with RejectsWriter(rejects_path) as rejects:
         rejects.write(plan.standard_rejects)
         summary.files.extend(plan.standard_stats)
@@ -482,17 +489,30 @@ def run_load(directory: Path, options: LoadOptions,
                     sink.put(rows, snapshot=ref_snapshot, source=REFERENCE_SOURCE)
                 sink.mark(REFERENCE_SOURCE, 1)
             matcher = SegmentMatcher(load_chains())
+
+            def load_kinds(kinds: tuple[str, ...], into: Sink, writer: RejectsWriter, *,
+                           opts: LoadOptions) -> list[FileStats]:
+                return [_load_source(src, kind, state, ref, model, into, writer, checkpoint,
+                                     matcher, opts, snapshot=snapshot, source=f"{source}:{kind}",
+                                     checked=cached.pop(id(src), None))
+                        for kind in kinds for src in plan.sources[kind]]
+
             with while_waiting(later.step):
                 for kind in KIND_ORDER:
                     cached.update(later.finish(_passes_before(kind)))
-                    for src in plan.sources[kind]:
-                        stats = _load_source(src, kind, state, ref, model, sink, rejects,
-                                             checkpoint, matcher, options, snapshot=snapshot,
-                                             source=f"{source}:{kind}",
-                                             checked=cached.pop(id(src), None))
-                        summary.files.append(stats)
+                    if second is None and _splits_here(kind, plan, sink, options):
+                        cached.update(later.finish())  # the child must find nothing pending
+                        second = SecondProcess(cast(PartSink, sink), partial(
+                            load_kinds, PARALLEL_KINDS, opts=replace(options, progress=False)))
+                    if second is not None and kind in PARALLEL_KINDS:
+                        continue
+                    summary.files.extend(load_kinds((kind,), sink, rejects, opts=options))
+                if second is not None:
+                    _adopt(second.join(), summary, rejects, sink)
                 sink.close()
         except BaseException:
+            if second is not None:
+                second.stop()
             sink.abort()
             rejects.flush()
             raise
@@ -500,6 +520,25 @@ def run_load(directory: Path, options: LoadOptions,
     checkpoint.remove()
     summary.seconds = time.perf_counter() - started
     return summary, plan
+
+
+def _splits_here(kind: str, plan: _Plan, sink: Sink, options: LoadOptions) -> bool:
+    """Fork the second loader at the first node-free kind, if it has rows to take and may."""
+    return (options.processes > 1 and record_kind(kind).node is None
+            and any(plan.sources[k] for k in PARALLEL_KINDS) and can_split(sink))
+
+
+def _adopt(result: PartResult, summary: LoadSummary, rejects: RejectsWriter, sink: Sink) -> None:
+    """Add the second loader's files, counts, rejects and outputs to this load's."""
+    order = {k: i for i, k in enumerate(KIND_ORDER)}
+    summary.files.extend(result.files)
+    summary.files.sort(key=lambda f: order.get(f.kind, -1))  # stable: sources stay in order
+    for name, theirs in result.targets.items():
+        ours = summary.targets.setdefault(name, TargetStats())
+        for key, value in theirs.as_dict().items():
+            setattr(ours, key, getattr(ours, key) + value)
+    rejects.write(result.rejects)
+    cast(PartSink, sink).adopt(result.outputs)
 
 
 def store_is_empty(store: GraphStore) -> bool:
