@@ -89,9 +89,10 @@ def timed_load(store: GraphStore, data: Path, opts: LoadOptions, server_pid: int
 
 
 def cpu_figure(clock: Clock, rows: int) -> dict[str, Any]:
-    """CPU seconds of this process (all threads) and of the store's server: robust on a shared
-    machine, where wall time also counts the other work's share of the cores."""
-    client = time.process_time() - clock.cpu
+    """CPU seconds of this process (all threads, and loader processes it forked) and of the
+    store's server: robust on a shared machine, where wall time also counts the other work's
+    share of the cores."""
+    client = clock.client_cpu()
     server = clock._server_cpu() - clock.server
     return {"client_cpu_s": round(client, 2), "server_cpu_s": round(server, 2),
             "rows_per_cpu_s": round(rows / (client + server)) if client + server else 0}
