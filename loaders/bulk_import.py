@@ -154,20 +154,28 @@ class BulkSink:
         try:
             self._io.close()
         finally:
-            for writer, _ in self._writers.values():
-                writer.close()
-            self._writers.clear()
+            self._close_files()
 
     def abort(self) -> None:
         """Drop what is queued and close the files; the error that stopped the load is the one
-        to report, not the worker's "aborted"."""
+        to report, not the worker's "aborted" or a file's."""
         try:
             self._io.abort()
         finally:
-            for writer, _ in self._writers.values():
-                with contextlib.suppress(Exception):
-                    writer.close()
-            self._writers.clear()
+            with contextlib.suppress(Exception):
+                self._close_files()
+
+    def _close_files(self) -> None:
+        """Close every file; the first failure is raised once all are closed."""
+        writers, self._writers = list(self._writers.values()), {}
+        failures: list[Exception] = []
+        for writer, _ in writers:
+            try:
+                writer.close()
+            except Exception as exc:
+                failures.append(exc)
+        if failures:
+            raise failures[0]
 
 
 def _repeat(text: str, n: int) -> pa.Array:

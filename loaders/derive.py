@@ -6,14 +6,14 @@ Ranking a park or a chain segment scores every member; reading one property per 
 an ``OPTIONAL MATCH`` plus an aggregate per member is what keeps those queries flat at 1M
 enterprises. :func:`derive` runs at the end of every load (``loaders/pipeline.py``) except the
 embedded store's bulk build of an empty graph, which writes the values with the nodes and derives
-late links by node id (:data:`BY_ID_STEPS`, loaders/falkordb_bulk.py). So it must be
-cheap when nothing changed and exact after an incremental load or a prune: each step writes only
-nodes whose value is missing, stale or gone, in batches (one Neo4j transaction stays small), and a
-second run changes nothing. A full pass still scans every customer and segment member (≈ 30 s at 1M
-enterprises on a busy machine), so a load passes its per-target counts and the pass is skipped when
-it changed nothing the derived properties depend on. Anything that writes ``CUSTOMER_OF`` or
-``IN_SEGMENT`` outside a load (or a store built by an offline bulk import) must call
-:func:`derive` afterwards, without ``targets``.
+late links by node id (``customer_set_ids``, ``segments_set_ids``; loaders/falkordb_bulk.py).
+So it must be cheap when nothing changed and exact after an incremental load or a prune: each
+step writes only nodes whose value is missing, stale or gone, in batches (one Neo4j transaction
+stays small), and a second run changes nothing. A full pass still scans every customer and
+segment member (≈ 30 s at 1M enterprises on a busy machine), so a load passes its per-target
+counts and the pass is skipped when it changed nothing the derived properties depend on.
+Anything that writes ``CUSTOMER_OF`` or ``IN_SEGMENT`` outside a load (or a store built by an
+offline bulk import) must call :func:`derive` afterwards, without ``targets``.
 """
 
 from __future__ import annotations
@@ -51,10 +51,6 @@ _MAX_RUNS = 10_000
 CUSTOMER_LINKS = "Enterprise-CUSTOMER_OF->Branch"
 SEGMENT_LINKS = "Enterprise-IN_SEGMENT->ChainSegment"
 DEPENDS_ON = (CUSTOMER_LINKS, SEGMENT_LINKS, "Branch", "ChainSegment")
-
-#: Steps that derive the enterprises named by node id (``$ids``), for a writer that knows the ids
-#: of the nodes it linked: the bulk build (loaders/falkordb_bulk.py).
-BY_ID_STEPS = {CUSTOMER_LINKS: "customer_set_ids", SEGMENT_LINKS: "segments_set_ids"}
 
 
 @dataclass

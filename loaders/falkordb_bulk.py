@@ -43,7 +43,7 @@ import pyarrow.compute as pc
 from chainscout.graph.model import GraphModel
 from chainscout.graph.stores.base import GraphStore, StoreError
 
-from .derive import BY_ID_STEPS, CUSTOMER_LINKS, SEGMENT_LINKS, step_query
+from .derive import CUSTOMER_LINKS, SEGMENT_LINKS, step_query
 from .errors import LoadError
 from .pipeline import TargetStats
 from .rows import RowEncoder, TargetRows
@@ -99,9 +99,9 @@ class FalkorBulkSink:
         self._next_id = 0
         self._begun = False
         self._deferred: list[tuple[TargetRows, str, str]] = []
-        #: The current chunk's rows, sent when it ends; the keys of its enterprises.
+        #: The current chunk's rows, sent when it ends; the first node id it assigns.
         self._chunk: list[tuple[TargetRows, str, str]] = []
-        self._chunk_enterprises: set[str] = set()
+        self._chunk_start = 0
         #: Enterprises whose segments were linked after their node was written.
         self._late_segments: set[int] = set()
         # The server inserts batch n while this thread checks and encodes batch n+1. (Encoding
@@ -119,11 +119,12 @@ class FalkorBulkSink:
 
     def close(self) -> None:
         self._flush()
+        self._chunk_start = self._next_id  # every enterprise's node is written by now
         deferred, self._deferred = self._deferred, []
         for rows, snapshot, source in deferred:
             self._edges(rows, snapshot, source, final=True)
         late, self._late_segments = sorted(self._late_segments), set()
-        self._derive_by_id(BY_ID_STEPS[SEGMENT_LINKS], late)
+        self._derive_by_id("segments_set_ids", late)
         self._sender.close()
 
     def abort(self) -> None:
@@ -141,7 +142,7 @@ class FalkorBulkSink:
                 assert rows.src is not None and rows.dst is not None
                 for uscc, segment in zip(rows.src.to_pylist(), rows.dst.to_pylist(), strict=True):
                     segments.setdefault(uscc, set()).add(segment)
-        self._chunk_enterprises = set()
+        self._chunk_start = self._next_id
         for rows, snapshot, source in chunk:
             if rows.node is not None:
                 self._nodes(rows, snapshot, source, segments)
@@ -161,12 +162,10 @@ class FalkorBulkSink:
         names = [node.key, *rows.props, "_hash", "_snapshot", "_source"]
         columns = [_encode(rows.key), *(_encode(rows.props[p]) for p in rows.props),
                    _encode(hashes), _constant(snapshot), _constant(source)]
-        if node.label == "Enterprise":
-            self._chunk_enterprises.update(keys)
-            if segments:
-                found = [sorted(s) if (s := segments.get(k)) else None for k in keys]
-                names.append("_segment_ids")
-                columns.append(_encode(pa.array(found, pa.list_(pa.string()))))
+        if node.label == "Enterprise" and segments:
+            found = [sorted(s) if (s := segments.get(k)) else None for k in keys]
+            names.append("_segment_ids")
+            columns.append(_encode(pa.array(found, pa.list_(pa.string()))))
         self._send(node.label, names, columns, len(keys), nodes=True)
 
     def _edges(self, rows: TargetRows, snapshot: str, source: str, *, final: bool) -> None:
@@ -194,13 +193,10 @@ class FalkorBulkSink:
                    _encode(hashes), _constant(snapshot), _constant(source)]
         self._send(rel.type, names, columns, len(src), nodes=False, stats_name=rel.name)
         if rel.name == CUSTOMER_LINKS:
-            self._derive_by_id(BY_ID_STEPS[CUSTOMER_LINKS], sorted(set(src.tolist())))
+            self._derive_by_id("customer_set_ids", sorted(set(src.tolist())))
         elif rel.name == SEGMENT_LINKS:
-            assert rows.src is not None
-            built = self._chunk_enterprises
-            late = src if final else src[np.fromiter(
-                (k not in built for k in rows.src.to_pylist()), dtype=np.bool_, count=len(src))]
-            self._late_segments.update(late.tolist())
+            # an enterprise built before this chunk was written without these segments
+            self._late_segments.update(src[src < self._chunk_start].tolist())
 
     def _derive_by_id(self, step: str, ids: list[int]) -> None:
         """Derive ``ids`` on the sender thread, after the links queued before."""

@@ -119,6 +119,14 @@ class TargetStats:
         return {"sent": self.sent, "created": self.created, "updated": self.updated,
                 "restamped": self.restamped, "deleted": self.deleted}
 
+    def add(self, other: TargetStats) -> None:
+        """Count another writer's rows of the same target too (a second loader process)."""
+        self.sent += other.sent
+        self.created += other.created
+        self.updated += other.updated
+        self.restamped += other.restamped
+        self.deleted += other.deleted
+
 
 @dataclass
 class LoadSummary:
@@ -460,10 +468,8 @@ def run_load(directory: Path, options: LoadOptions,
                       ownership_tolerance=options.ownership_tolerance)
     # The first passes write nothing. The first kind's run while the snapshot's hash is computed;
     # the others whenever the loader would wait for the store, and at the latest before their kind.
-    budget = FirstPassBudget(FIRST_PASS_CACHE_BYTES)
-    cached = FirstPasses(plan, state, ref, _passes_before(KIND_ORDER[0]), budget).finish()
-    later = FirstPasses(plan, state, ref, tuple(
-        k for k, before in FIRST_PASSES.items() if before != KIND_ORDER[0]), budget)
+    passes = FirstPasses(plan, state, ref)
+    cached = passes.finish(_passes_before(KIND_ORDER[0]))
     snapshot = options.snapshot or (hashing.result() if hashing else "")
     rejects_path = options.rejects or default_rejects_path(source)
     fingerprint = f"{source}|{snapshot}|{options.prune}|{options.dry_run}"
@@ -497,11 +503,11 @@ def run_load(directory: Path, options: LoadOptions,
                                      checked=cached.pop(id(src), None))
                         for kind in kinds for src in plan.sources[kind]]
 
-            with while_waiting(later.step):
+            with while_waiting(passes.step):
                 for kind in KIND_ORDER:
-                    cached.update(later.finish(_passes_before(kind)))
+                    cached.update(passes.finish(_passes_before(kind)))
                     if second is None and _splits_here(kind, plan, sink, options):
-                        cached.update(later.finish())  # the child must find nothing pending
+                        cached.update(passes.finish())  # the child must find nothing pending
                         second = SecondProcess(cast(PartSink, sink), partial(
                             load_kinds, PARALLEL_KINDS, opts=replace(options, progress=False)))
                     if second is not None and kind in PARALLEL_KINDS:
@@ -523,8 +529,11 @@ def run_load(directory: Path, options: LoadOptions,
 
 
 def _splits_here(kind: str, plan: _Plan, sink: Sink, options: LoadOptions) -> bool:
-    """Fork the second loader at the first node-free kind, if it has rows to take and may."""
-    return (options.processes > 1 and record_kind(kind).node is None
+    """Fork the second loader where no kind left registers keys (every node kind is done), if it
+    has rows to take and may."""
+    rest = KIND_ORDER[KIND_ORDER.index(kind):]
+    return (options.processes > 1 and all(k in rest for k in PARALLEL_KINDS)
+            and all(record_kind(k).node is None for k in rest)
             and any(plan.sources[k] for k in PARALLEL_KINDS) and can_split(sink))
 
 
@@ -534,9 +543,7 @@ def _adopt(result: PartResult, summary: LoadSummary, rejects: RejectsWriter, sin
     summary.files.extend(result.files)
     summary.files.sort(key=lambda f: order.get(f.kind, -1))  # stable: sources stay in order
     for name, theirs in result.targets.items():
-        ours = summary.targets.setdefault(name, TargetStats())
-        for key, value in theirs.as_dict().items():
-            setattr(ours, key, getattr(ours, key) + value)
+        summary.targets.setdefault(name, TargetStats()).add(theirs)
     rejects.write(result.rejects)
     cast(PartSink, sink).adopt(result.outputs)
 
@@ -580,44 +587,34 @@ def _passes_before(kind: str) -> tuple[str, ...]:
     return tuple(first for first, before in FIRST_PASSES.items() if before == kind)
 
 
-@dataclass
-class FirstPassBudget:
-    """Bytes of checked chunks the first passes may still keep for the main pass."""
-
-    left: int
-
-
 class FirstPasses:
-    """What some kinds need to know about all their rows before any row is checked, one chunk
-    per :meth:`step`.
+    """What some kinds need to know about all their rows before any row is checked
+    (:data:`FIRST_PASSES`, in that order), one chunk per :meth:`step`.
 
-    The checked chunks are kept by ``id`` of their source while they fit in the budget: the main
-    pass takes them from :meth:`finish`, so those files are read and field-checked once.
+    The checked chunks are kept by ``id`` of their source while they fit in
+    :data:`FIRST_PASS_CACHE_BYTES`: the main pass takes them from :meth:`finish`, so those files
+    are read and field-checked once.
     """
 
-    def __init__(self, plan: _Plan, state: LoadState, ref: ReferenceData,
-                 kinds: tuple[str, ...], budget: FirstPassBudget | None = None) -> None:
+    def __init__(self, plan: _Plan, state: LoadState, ref: ReferenceData) -> None:
         self.cache: dict[int, CheckedChunks] = {}
-        self.kinds = kinds
         self.done: set[str] = set()
-        self._budget = budget or FirstPassBudget(FIRST_PASS_CACHE_BYTES)
-        self._steps = self._run(plan, state, ref, kinds)
+        self._left = FIRST_PASS_CACHE_BYTES
+        self._steps = self._run(plan, state, ref)
 
     def step(self) -> bool:
         """Check one more chunk; False when every pass is done."""
         return next(self._steps, False)
 
-    def finish(self, kinds: tuple[str, ...] | None = None) -> dict[int, CheckedChunks]:
+    def finish(self, kinds: tuple[str, ...] = tuple(FIRST_PASSES)) -> dict[int, CheckedChunks]:
         """Complete the passes of ``kinds`` (default all); hand over the chunks kept so far."""
-        wanted = set(self.kinds if kinds is None else kinds).intersection(self.kinds)
-        while not self.done.issuperset(wanted) and self.step():
+        while not self.done.issuperset(kinds) and self.step():
             pass
         cache, self.cache = self.cache, {}
         return cache
 
-    def _run(self, plan: _Plan, state: LoadState, ref: ReferenceData, kinds: tuple[str, ...]
-             ) -> Iterator[bool]:
-        for kind in kinds:
+    def _run(self, plan: _Plan, state: LoadState, ref: ReferenceData) -> Iterator[bool]:
+        for kind in FIRST_PASSES:
             seen: set[str] = set()  # identities met so far: a duplicate holding counts once
             for src in plan.sources[kind]:
                 validator = ChunkValidator(record_kind(kind), ref, src.options, src.display)
@@ -628,14 +625,14 @@ class FirstPasses:
                     _first_pass_rows(kind, valid, state, seen)
                     if kept is not None:
                         used += sum(c.nbytes for c in valid.columns.values())
-                        if used <= self._budget.left:
+                        if used <= self._left:
                             kept.append((chunk.read, valid))
                         else:
                             kept = None
                     yield True
                 if kept is not None:
                     self.cache[id(src)] = kept
-                    self._budget.left -= used
+                    self._left -= used
             self.done.add(kind)
         yield False
 

@@ -73,10 +73,6 @@ class _Collected(RejectsWriter):
         super().write(rows)
 
 
-def _no_other_work() -> bool:
-    return False
-
-
 class SecondProcess:
     """Runs ``load(sink, rejects) -> file stats`` for :data:`KINDS` in a forked child."""
 
@@ -96,7 +92,7 @@ class SecondProcess:
         result = PartResult()
         try:
             # The parent's pending first passes are the parent's: never step them here.
-            with while_waiting(_no_other_work):
+            with while_waiting(None):
                 part = sink.part("part2", result.targets)
                 rejects = _Collected()
                 try:

@@ -20,9 +20,10 @@ _waiting = threading.local()
 
 
 @contextlib.contextmanager
-def while_waiting(step: Callable[[], bool]) -> Iterator[None]:
+def while_waiting(step: Callable[[], bool] | None) -> Iterator[None]:
     """Whenever this thread would wait for a full worker queue, run ``step`` (one small piece of
-    other work; it returns False once there is none left) until the queue has room."""
+    other work; it returns False once there is none left) until the queue has room. ``None``:
+    just wait (a forked loader, which inherits the thread's step but not the work it belongs to)."""
     previous = getattr(_waiting, "step", None)
     _waiting.step = step
     try:
