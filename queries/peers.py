@@ -195,16 +195,39 @@ def peers(
             params.update(own=list(anchor.own), near=list(anchor.near))
         rows = run_named(store, _PAGED_QUERIES[kind], params)
     page = ranked_page(rows)
-    items = [_paged_prospect(kind, row, w) for row in page.rows]
+    head = AnchorParts.of(rows)
+    items = [_paged_prospect(kind, row, head, w) for row in page.rows]
     return Page(items, page.total, limit, offset)
 
 
-def _paged_prospect(kind: PeerKind, row: Row, w: RankingWeights) -> Prospect:
+@dataclass(frozen=True)
+class AnchorParts:
+    """The anchor and its links to all its hubs, which a page query returns once, in its first
+    row: repeated on every row they were most of a page's reply (a page of 50 park peers carried
+    the anchor's and the park's nodes 50 times), and decoding the reply was most of its cost."""
+
+    node: GraphNode | None = None
+    hops: tuple[tuple[GraphRelationship, GraphNode], ...] = ()
+
+    @classmethod
+    def of(cls, rows: Sequence[Row]) -> AnchorParts:
+        if not rows or rows[0].get("anchor") is None:
+            return cls()
+        return cls(rows[0]["anchor"], tuple((rel, hub) for rel, hub in rows[0].get("anchor_hops") or ()))
+
+    def to(self, hub: Any) -> list[tuple[GraphRelationship, GraphNode]]:
+        """The anchor's links to the hub with this key (park, association or segment id)."""
+        return [(rel, node) for rel, node in self.hops if node.key == hub]
+
+
+def _paged_prospect(kind: PeerKind, row: Row, anchor: AnchorParts, w: RankingWeights) -> Prospect:
     node: GraphNode = row["enterprise"]
     segments = str_list(row.get("segments"))
     branches = str_list(row.get("branches"))
-    found = _segment_paths(row) if kind is PeerKind.SEGMENT else via_hub(
-        row["anchor"], row.get("anchor_hops"), node, row.get("peer_hops"))
+    found: list[GraphPath] = []
+    if anchor.node is not None:
+        found = _segment_paths(row, anchor) if kind is PeerKind.SEGMENT else via_hub(
+            anchor.node, anchor.to(row.get("via")), node, row.get("peer_hops"))
     path = min(found, key=_path_order) if found else None
     via = row.get("via")
     if via is None and path is not None and len(path.nodes) > 1:
@@ -231,14 +254,14 @@ def _paged_prospect(kind: PeerKind, row: Row, w: RankingWeights) -> Prospect:
     )
 
 
-def _segment_paths(row: Row) -> list[GraphPath]:
+def _segment_paths(row: Row, parts: AnchorParts) -> list[GraphPath]:
     """anchor -> its segment (-> or <- the peer's segment) <- peer, from the row's one-hop parts."""
-    anchor: GraphNode = row["anchor"]
+    anchor = parts.node
     peer: GraphNode | None = row["enterprise"]
-    if peer is None:
+    if peer is None or anchor is None:
         return []
     found: list[GraphPath] = []
-    for anchor_rel, mine in row.get("anchor_hops") or ():
+    for anchor_rel, mine in parts.to(row.get("anchor_via")):
         for peer_rel, theirs in row.get("peer_hops") or ():
             first, last = hop(anchor_rel, anchor, mine), hop(peer_rel, peer, theirs)
             if mine.ref == theirs.ref:

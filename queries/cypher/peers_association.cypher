@@ -1,4 +1,4 @@
-// Peers in the same industry association(s) or chamber(s) as an enterprise, filtered and ranked by chain fit (in one of the anchor's chain segments 1, in a segment up- or downstream of them 0.5), scale (log10(1 + registered capital in 万元) / 5, capped at 1) and not being a customer, then USCC. One page plus the total; each peer comes with the parts of its path anchor -[:MEMBER_OF]-> association <-[:MEMBER_OF]- peer (lowest association id when they share several): the anchor's link and the peer's, returned apart because a two-hop pattern between two bound nodes expands the whole association on FalkorDB.
+// Peers in the same industry association(s) or chamber(s) as an enterprise, filtered and ranked by chain fit (in one of the anchor's chain segments 1, in a segment up- or downstream of them 0.5), scale (log10(1 + registered capital in 万元) / 5, capped at 1) and not being a customer, then USCC. One page plus the total; each peer comes with the parts of its path anchor -[:MEMBER_OF]-> association <-[:MEMBER_OF]- peer (lowest association id when they share several): the anchor's link and the peer's, returned apart because a two-hop pattern between two bound nodes expands the whole association on FalkorDB. The anchor and its links to all its associations ([relationship, hub] pairs) come once, in the first row's anchor and anchor_hops (null in the other rows): a page's reply then carries them once, not once per peer; each row's via names the hub on the peer's path.
 // @param uscc string  the anchor enterprise's unified social credit code
 // @param own string[]  the anchor's chain segments (from peer_anchor)
 // @param near string[]  the segments up- or downstream of them (from peer_anchor)
@@ -32,16 +32,17 @@ ORDER BY score DESC, key
 WITH collect([key, chain_fit, scale, not_customer]) AS ranked
 WITH size(ranked) AS total, ranked[$skip..$skip + $limit] AS page
 MATCH (a:Enterprise {uscc: $uscc})
-WITH a, total, page, [(a)-[me:MEMBER_OF]->(se:Association) | se.association_id] AS mine
+WITH a, total, page, [(a)-[ha:MEMBER_OF]->(hs:Association) | [ha, hs]] AS hubs
+WITH a, total, page, hubs, [h IN hubs | h[1].association_id] AS mine
 UNWIND CASE WHEN size(page) = 0 THEN [null] ELSE range(0, size(page) - 1) END AS i
-WITH a, mine, total, i, CASE WHEN i IS NULL THEN null ELSE page[i] END AS row
+WITH a, hubs, mine, total, i, CASE WHEN i IS NULL THEN null ELSE page[i] END AS row
 OPTIONAL MATCH (b:Enterprise {uscc: row[0]})
-WITH a, total, i, row, b,
+WITH a, hubs, total, i, row, b,
      [(b)-[mc:MEMBER_OF]->(sc:Association) WHERE sc.association_id IN mine | sc.association_id] AS shared
-WITH a, total, i, row, b, shared,
+WITH a, hubs, total, i, row, b, shared,
      reduce(m = null, x IN shared | CASE WHEN m IS NULL OR x < m THEN x ELSE m END) AS via
-RETURN total, i, b AS enterprise, via, a AS anchor,
-       [(a)-[ha:MEMBER_OF]->(hs:Association) WHERE hs.association_id = via | [ha, hs]] AS anchor_hops,
+RETURN total, i, b AS enterprise, via, CASE WHEN i = 0 THEN a END AS anchor,
+       CASE WHEN i = 0 THEN hubs END AS anchor_hops,
        [(b)-[hb:MEMBER_OF]->(ht:Association) WHERE ht.association_id = via | hb] AS peer_hops,
        shared,
        [(b)-[ib:IN_SEGMENT]->(sb:ChainSegment) | sb.segment_id] AS segments,
