@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from importlib import resources
@@ -82,6 +83,9 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         holder: StoreHolder = app.state.store_holder
+        thresholds = gc.get_threshold()
+        if own_settings.api_gc_threshold:
+            gc.set_threshold(own_settings.api_gc_threshold, *thresholds[1:])
         await asyncio.to_thread(holder.open_quietly)  # a store down at start-up answers 503
         dispatcher: WebhookDispatcher | None = None
         task: asyncio.Task[None] | None = None
@@ -105,6 +109,7 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await asyncio.wait_for(task, timeout=5)
             await asyncio.to_thread(holder.close)
+            gc.set_threshold(*thresholds)
 
     app = FastAPI(
         title="chainscout",

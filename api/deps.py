@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -79,22 +80,29 @@ class StoreHolder:
                 self._store = None
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_store(request: Request) -> GraphStore:
+# The small dependencies are coroutines: FastAPI runs a plain function dependency on a worker
+# thread, and a hop there and back per dependency was a good part of a request's CPU. Whatever
+# may block (opening the store, checking a key's hash) still runs on a thread.
+
+async def get_store(request: Request) -> GraphStore:
     holder: StoreHolder = request.app.state.store_holder
-    return holder.get()
+    store = holder.peek()
+    return store if store is not None else await run_in_threadpool(holder.get)
 
 
-def get_peer_index(request: Request) -> MemberIndex | None:
+async def get_peer_index(request: Request) -> MemberIndex | None:
     holder: StoreHolder = request.app.state.store_holder
+    if holder.peek() is None:  # opening the store blocks
+        return await run_in_threadpool(holder.peer_index)
     return holder.peer_index()
 
 
-def get_outbox(request: Request) -> LeadOutbox:
+async def get_outbox(request: Request) -> LeadOutbox:
     outbox: LeadOutbox = request.app.state.outbox
     return outbox
 
@@ -130,7 +138,7 @@ class RoleGuard:
     def __init__(self, *roles: Role) -> None:
         self.roles = frozenset(roles)
 
-    def __call__(self, principal: PrincipalDep) -> Principal:
+    async def __call__(self, principal: PrincipalDep) -> Principal:
         if not any(principal.acts_as(r) for r in self.roles):
             raise Forbidden(f"role {principal.role.value} may not use this route "
                             f"(needs {', '.join(sorted(r.value for r in self.roles))})")
@@ -151,7 +159,7 @@ class Paging:
     offset: int
 
 
-def paging(
+async def paging(
     limit: Annotated[int, Query(ge=1, le=PAGE_MAX, description=f"Page size (≤ {PAGE_MAX}).")] = (
         PAGE_DEFAULT
     ),
@@ -219,7 +227,7 @@ def _query_names(dependant: Any) -> frozenset[str]:
 _QUERY_NAMES: dict[int, tuple[Any, frozenset[str]]] = {}
 
 
-def forbid_unknown_query(request: Request) -> None:
+async def forbid_unknown_query(request: Request) -> None:
     """App-wide dependency: a query parameter the route does not declare is a 422, so a typo
     (`limt=5`) is an error rather than silently ignored; so is a NUL character in a value (the
     embedded store cannot take one in a query)."""

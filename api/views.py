@@ -74,6 +74,13 @@ def path(value: GraphPath, mask: bool, seen: NodeViews | None = None) -> models.
 
 def jsonable(value: Any, mask: bool, key: str | None = None) -> Any:
     """Any query-module value as JSON: graph values as views, dataclasses as objects."""
+    kind = type(value)
+    if kind is str:  # most values: text, numbers and lists of them, before the graph types
+        return mask_name(value) if mask and key in PII_KEYS else value
+    if kind is int or kind is bool or value is None:
+        return value
+    if kind is list or kind is tuple:
+        return [jsonable(v, mask, key) for v in value]
     if isinstance(value, GraphNode):
         return node(value, mask).model_dump()
     if isinstance(value, GraphPath):

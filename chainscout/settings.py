@@ -79,6 +79,14 @@ class Settings(BaseSettings):
     api_max_body_bytes: int = Field(
         1_000_000, ge=1024, description="Largest request body the API accepts (413 above it)."
     )
+    api_gc_threshold: int = Field(
+        50_000,
+        ge=0,
+        description="Allocations between two young-generation garbage collections in an API "
+        "process (Python's default is 700; 0 keeps it). A page of prospects decodes tens of "
+        "thousands of short-lived objects: at 700 many outlive a collection and pile up in the "
+        "old generation, whose full collections then walk the member indexes every few pages.",
+    )
     cypher_timeout_s: float = Field(
         10.0, gt=0, description="Time limit of one analyst Cypher query (/cypher)."
     )

@@ -35,7 +35,7 @@ class Filters:
     value: EnterpriseFilter
 
 
-def enterprise_filter(
+async def enterprise_filter(
     tags: Annotated[list[Tag] | None, Query(description="Theme tags all required.")] = None,
     sizes: Annotated[list[Size] | None, Query(description="Any of these size classes.")] = None,
     district: Annotated[str | None, Query(pattern=r"^[0-9]{1,6}$",
@@ -53,7 +53,7 @@ def enterprise_filter(
 FiltersDep = Annotated[Filters, Depends(enterprise_filter)]
 
 
-def prospect_filter(
+async def prospect_filter(
     tags: Annotated[list[Tag] | None, Query(description="Theme tags all required.")] = None,
     sizes: Annotated[list[Size] | None, Query(description="Any of these size classes.")] = None,
     district: Annotated[str | None, Query(pattern=r"^[0-9]{1,6}$",
@@ -62,7 +62,7 @@ def prospect_filter(
         description="Also list enterprises whose status is not active.")] = False,
 ) -> Filters:
     """The filters of lists that hold non-customers only (strategies): no `customer` filter."""
-    return enterprise_filter(tags, sizes, district, None, include_inactive)
+    return await enterprise_filter(tags, sizes, district, None, include_inactive)
 
 
 ProspectFiltersDep = Annotated[Filters, Depends(prospect_filter)]
