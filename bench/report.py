@@ -26,8 +26,10 @@ GOALS: list[tuple[str, str, str, str, float, str]] = [
     ("park strategy p95 ≤ 150 ms (1M)", "*", "queries", "strategies park_strategy", -150, "p95"),
     ("association strategy p95 ≤ 150 ms (1M)", "*", "queries", "strategies association_strategy",
      -150, "p95"),
-    ("API peers ≥ 500 req/s", "*", "api", "GET /enterprises/{uscc}/peers/park", 500, "req_per_s"),
-    ("API peers p99 ≤ 100 ms", "*", "api", "GET /enterprises/{uscc}/peers/park", -100, "p99"),
+    ("API peers ≥ 500 req/s (20 a page, as the web page asks)", "*", "api",
+     "GET /enterprises/{uscc}/peers/park?limit=20", 500, "req_per_s"),
+    ("API peers p99 ≤ 100 ms (20 a page)", "*", "api", "GET /enterprises/{uscc}/peers/park?limit=20",
+     -100, "p99"),
 ]
 
 
@@ -212,14 +214,17 @@ def render(results: list[dict[str, Any]]) -> str:
             r = next((x for x in results if x["store"] == store and x["size"] == size), {})
             for name, f in ((r or {}).get("sections", {}).get("api", {})).items():
                 if "error" in f:
-                    rows.append([_size(size), store, name, "error: " + f["error"]] + [""] * 8)
+                    rows.append([_size(size), store, name, "error: " + f["error"]] + [""] * 10)
                     continue
+                size_kb = round(f["reply_bytes"] / 1024, 1) if f.get("reply_bytes") else None
                 rows.append([_size(size), store, name, f.get("req_per_s"), f.get("p50"),
-                             f.get("p99"), sum((f.get("errors") or {}).values()),
+                             f.get("p99"), sum((f.get("errors") or {}).values()), size_kb,
+                             f.get("client_cpu_ms_per_request"),
                              f.get("concurrency"), f.get("workers"), f.get("api_rss_mb"),
                              f"`{f.get('command', '')}`"])
     out += _table(["size", "store", "endpoint", "req/s", "p50 ms", "p99 ms", "errors",
-                   "concurrency", "uvicorn workers", "API RSS MB", "command"], rows)
+                   "reply KB", "client CPU ms/req", "concurrency", "uvicorn workers", "API RSS MB",
+                   "command"], rows)
 
     out += ["", "## Baseline: networkx in process (same neighbour questions)", ""]
     rows = []

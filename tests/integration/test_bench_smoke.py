@@ -34,3 +34,23 @@ def test_bench_harness_smoke(tmp_path: Path) -> None:
     text = render([result])
     assert "| 500 | falkordb | embedded GRAPH.BULK load |" in text
     assert "python -m bench run --sizes 500 --store falkordb --only loads" in text
+
+
+@pytest.mark.falkordb
+def test_bench_api_load_smoke(tmp_path: Path) -> None:
+    """The API load test's own client gets whole replies over kept-alive connections."""
+    env = {**os.environ, "CHAINSCOUT_BENCH_RESULTS": str(tmp_path / "results"),
+           "CHAINSCOUT_BENCH_CACHE": str(tmp_path / "cache"),
+           "CHAINSCOUT_BENCH_WATCHDOG_S": "120"}
+    subprocess.run([sys.executable, "-m", "bench", "run", "--sizes", "500", "--store", "falkordb",
+                    "--only", "api", "--api-duration", "1", "--api-concurrency", "4",
+                    "--api-workers", "1", "--no-report"],
+                   cwd=ROOT, env=env, check=True, timeout=300)
+    api = json.loads((tmp_path / "results" / "falkordb-500.json").read_text())["sections"]["api"]
+    assert set(api) == {"GET /enterprises/{uscc}/peers/park?limit=20",
+                        "GET /enterprises/{uscc}/peers/park", "GET /events/{event_id}/prospects"}
+    for case in api.values():
+        assert case["errors"] == {} and case["ok"] > 4 and case["ok"] == case["requests"]
+        assert case["reply_bytes"] > 1000 and case["client_cpu_ms_per_request"] > 0
+    assert api["GET /enterprises/{uscc}/peers/park?limit=20"]["reply_bytes"] < (
+        api["GET /enterprises/{uscc}/peers/park"]["reply_bytes"])
