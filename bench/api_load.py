@@ -84,15 +84,16 @@ class ApiServer:
                 self.proc.wait()
 
 
-def drive(url: str, key: str, paths: list[str], concurrency: int, duration: float
-          ) -> dict[str, Any]:
+def drive(url: str, key: str, paths: list[str], concurrency: int, duration: float, *,
+          warm_all: bool = False) -> dict[str, Any]:
     """Run the client in a second process and return its JSON summary."""
     work = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-paths-{os.getpid()}.json"
     work.write_text(json.dumps(paths))
     try:
         out = subprocess.run(
             [sys.executable, "-m", "bench", "api-client", "--url", url, "--key", key,
-             "--paths", str(work), "--concurrency", str(concurrency), "--duration", str(duration)],
+             "--paths", str(work), "--concurrency", str(concurrency), "--duration", str(duration),
+             *(["--warm-all"] if warm_all else [])],
             capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parent.parent)
     finally:
         work.unlink(missing_ok=True)
@@ -140,16 +141,23 @@ class _Connection:
         self.reader = self.writer = None
 
 
-async def _client(url: str, key: str, paths: list[str], concurrency: int, duration: float
-                  ) -> dict[str, Any]:
+async def _client(url: str, key: str, paths: list[str], concurrency: int, duration: float,
+                  warm_all: bool) -> dict[str, Any]:
     times: list[float] = []
     errors: dict[str, int] = {}
     sizes: list[int] = []
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     connections = [_Connection(host, port, key) for _ in range(concurrency)]
-    for conn, p in zip(connections, paths * concurrency, strict=False):  # warm-up
-        await conn.get(p)
+    # Warm-up: one request per connection, or every distinct path once (``warm_all``: the
+    # figures are then a warm server's; the first read of a hub is timed apart, in the queries).
+    todo = list(dict.fromkeys(paths)) if warm_all else paths[:concurrency]
+
+    async def warm(conn: _Connection) -> None:
+        while todo:
+            await conn.get(todo.pop())
+
+    await asyncio.gather(*(warm(c) for c in connections))
     stop_at = time.perf_counter() + duration
     counter = 0
 
@@ -188,6 +196,8 @@ async def _client(url: str, key: str, paths: list[str], concurrency: int, durati
             "client_cpu_ms_per_request": round(cpu / done * 1000, 3) if done else 0.0}
 
 
-def client_main(url: str, key: str, paths_file: Path, concurrency: int, duration: float) -> None:
+def client_main(url: str, key: str, paths_file: Path, concurrency: int, duration: float, *,
+                warm_all: bool = False) -> None:
     paths = json.loads(paths_file.read_text())
-    print(json.dumps(asyncio.run(_client(url, key, paths, concurrency, duration))), flush=True)
+    print(json.dumps(asyncio.run(_client(url, key, paths, concurrency, duration, warm_all))),
+          flush=True)

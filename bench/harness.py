@@ -102,6 +102,8 @@ def parser() -> argparse.ArgumentParser:
     client.add_argument("--paths", type=Path, required=True)
     client.add_argument("--concurrency", type=int, default=16)
     client.add_argument("--duration", type=float, default=20.0)
+    client.add_argument("--warm-all", action="store_true",
+                        help="request every distinct path once before timing")
     return p
 
 
@@ -118,7 +120,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.cmd == "api-client":
         from .api_load import client_main
 
-        client_main(args.url, args.key, args.paths, args.concurrency, args.duration)
+        client_main(args.url, args.key, args.paths, args.concurrency, args.duration,
+                    warm_all=args.warm_all)
     elif args.cmd == "data":
         from .loads import data_dir
 
@@ -504,7 +507,9 @@ def _api(res: Results, anchors: Any, args: argparse.Namespace,
                 f"/events/{e}/prospects" for e in anchors.sample(anchors.events)],
         }
         for name, paths in cases.items():
-            out = drive(server.url, key, paths, int(args.api_concurrency), float(args.api_duration))
+            # Peers come from the API's member index: time it warm (every anchor's hubs read once).
+            out = drive(server.url, key, paths, int(args.api_concurrency), float(args.api_duration),
+                        warm_all="/peers/" in name)
             put(name, {**out, "workers": workers, **server.memory()})
     finally:
         server.stop()
