@@ -231,17 +231,30 @@ class KeyRing:
         self._verified.clear()
         log.info("API keys loaded: %d", len(entries))
 
-    def authenticate(self, key: str) -> Principal | None:
+    def known(self, key: str) -> Principal | None:
+        """The key's principal if it was verified before (no slow hash: cheap enough to run on
+        the event loop); None when it needs :meth:`authenticate`."""
+        entry, _, cached = self._lookup(key)
+        if entry is None or cached != entry.hash:
+            return None
+        return Principal(entry.id, entry.role, entry.branch_id)
+
+    def _lookup(self, key: str) -> tuple[KeyEntry | None, bytes, str | None]:
+        """The key's entry, its fingerprint and the hash it was last verified against (None:
+        not yet)."""
         key_id = parse_key(key)
         if key_id is None:
-            return None
+            return None, b"", None
+        fingerprint = hashlib.sha256(key.encode()).digest()
         with self._lock:
             self._refresh()
             entry = self._entries.get(key_id)
-            if entry is None:
-                return None
-            fingerprint = hashlib.sha256(key.encode()).digest()
-            cached = self._verified.get(fingerprint)
+            return entry, fingerprint, self._verified.get(fingerprint) if entry else None
+
+    def authenticate(self, key: str) -> Principal | None:
+        entry, fingerprint, cached = self._lookup(key)
+        if entry is None:
+            return None
         if cached != entry.hash:
             if not verify_hash(key, entry.hash):
                 return None

@@ -110,14 +110,15 @@ async def get_outbox(request: Request) -> LeadOutbox:
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer cs_…`.")
 
 
-def get_principal(
+async def get_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("an API key is required: Authorization: Bearer <key>")
     keyring: KeyRing = request.app.state.keyring
-    principal = keyring.authenticate(credentials.credentials)
+    key = credentials.credentials
+    principal = keyring.known(key) or await run_in_threadpool(keyring.authenticate, key)
     if principal is None:
         raise Unauthorized("unknown or revoked API key")
     request.state.key_id = principal.key_id

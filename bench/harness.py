@@ -301,6 +301,11 @@ def _falkordb(res: Results, data: Path, work: Path, sections: set[str], anchors:
                     _graph_delete(server, "bench")
                 store = falkordb_graph(server, "bench")
                 fig = timed_load(store, data, options(work, "bulk"), server.pid)
+                # The load ends by starting the AOF rewrite it held back: a fork writing the whole
+                # graph, which would share the cores with the queries timed next.
+                started = time.perf_counter()
+                server.await_aof_rewrite(1800)
+                fig["aof_rewrite_after_s"] = round(time.perf_counter() - started, 2)
                 loads("embedded GRAPH.BULK load", fig)
         info = server.redis_client().info("memory")
         res.put("memory", "store", {**rss_mb(server.pid),

@@ -409,6 +409,26 @@ def test_stop_lets_the_rewrite_a_load_started_finish(
     assert (db.data_dir / "appendonlydir" / base).stat().st_size > 1_000_000
 
 
+def test_await_aof_rewrite_returns_once_the_rewrite_a_load_started_is_done(
+    make_db: Callable[..., EmbeddedFalkorDB],
+) -> None:
+    # The benchmark times queries only after it: the rewrite forks and writes the whole graph.
+    from chainscout.graph.stores.falkordb_store import FalkorDBStore
+
+    db = make_db(monitor=False)
+    db.start()
+    store = FalkorDBStore(db.connect(), "g")
+    with store.background_saves_paused():
+        for k in range(20):  # the log passes the 1 MB a rewrite needs
+            store.write("CREATE (:M {i: $i, s: $s})", {"i": k, "s": "x" * 60_000})
+    assert db.await_aof_rewrite(120)
+    info = db.redis_client().info("persistence")
+    assert not info["aof_rewrite_in_progress"] and not info["aof_rewrite_scheduled"]
+    assert "Background AOF rewrite finished successfully" in (db.data_dir / fs.LOG_NAME).read_text()
+    store.close()
+    db.stop()
+
+
 def test_graph_commands_the_store_adapter_uses(make_db: Callable[..., EmbeddedFalkorDB]) -> None:
     import redis
 
