@@ -1,4 +1,4 @@
-// Peers in the same industrial park(s) as an enterprise ("who else is in this park?"), filtered and ranked by chain fit (in one of the anchor's chain segments 1, in a segment up- or downstream of them 0.5), scale (log10(1 + registered capital in 万元) / 5, capped at 1) and not being a customer, then USCC. One page plus the total; each peer comes with the parts of its path anchor -[:LOCATED_IN]-> park <-[:LOCATED_IN]- peer (lowest park id when they share several parks): the anchor's link to that park and the peer's, returned apart because a two-hop pattern between two bound nodes expands the whole park on FalkorDB. The anchor and its links to all its parks ([relationship, hub] pairs) come once, in the first row's anchor and anchor_hops (null in the other rows): a page's reply then carries them once, not once per peer; each row's via names the hub on the peer's path.
+// Peers in the same industrial park(s) as an enterprise ("who else is in this park?"), filtered and ranked by chain fit (in one of the anchor's chain segments 1, in a segment up- or downstream of them 0.5), scale (log10(1 + registered capital in 万元) / 5, capped at 1) and not being a customer, then USCC. One page plus the total; each peer comes with the parts of its path anchor -[:LOCATED_IN]-> park <-[:LOCATED_IN]- peer (lowest park id when they share several parks): the anchor's link to that park and the peer's, returned apart because a two-hop pattern between two bound nodes expands the whole park on FalkorDB. The anchor and its links to all its parks ([relationship, hub] pairs) come once, in the first row's anchor and anchor_hops (null in the other rows): a page's reply then carries them once, not once per peer; each row's via names the hub on the peer's path. A peer's segments are its derived _segment_ids (loaders/derive.py), as in the ranking; its links to the shared hubs are read once, for shared and peer_hops.
 // @param uscc string  the anchor enterprise's unified social credit code
 // @param own string[]  the anchor's chain segments (from peer_anchor)
 // @param near string[]  the segments up- or downstream of them (from peer_anchor)
@@ -38,14 +38,15 @@ UNWIND CASE WHEN size(page) = 0 THEN [null] ELSE range(0, size(page) - 1) END AS
 WITH a, hubs, mine, total, i, CASE WHEN i IS NULL THEN null ELSE page[i] END AS row
 OPTIONAL MATCH (b:Enterprise {uscc: row[0]})
 WITH a, hubs, total, i, row, b,
-     [(b)-[lc:LOCATED_IN]->(sc:Park) WHERE sc.park_id IN mine | sc.park_id] AS shared
-WITH a, hubs, total, i, row, b, shared,
+     [(b)-[lc:LOCATED_IN]->(sc:Park) WHERE sc.park_id IN mine | [lc, sc.park_id]] AS links
+WITH a, hubs, total, i, row, b, links, [l IN links | l[1]] AS shared
+WITH a, hubs, total, i, row, b, links, shared,
      reduce(m = null, x IN shared | CASE WHEN m IS NULL OR x < m THEN x ELSE m END) AS via
 RETURN total, i, b AS enterprise, via, CASE WHEN i = 0 THEN a END AS anchor,
        CASE WHEN i = 0 THEN hubs END AS anchor_hops,
-       [(b)-[hb:LOCATED_IN]->(ht:Park) WHERE ht.park_id = via | hb] AS peer_hops,
+       [l IN links WHERE l[1] = via | l[0]] AS peer_hops,
        shared,
-       [(b)-[ib:IN_SEGMENT]->(sb:ChainSegment) | sb.segment_id] AS segments,
+       coalesce(b._segment_ids, []) AS segments,
        [(b)-[c:CUSTOMER_OF]->(br:Branch) | br.branch_id] AS branches,
        row[1] AS chain_fit, row[2] AS scale, row[3] AS not_customer
 ORDER BY i
