@@ -85,7 +85,7 @@ class ApiServer:
 
 
 def drive(url: str, key: str, paths: list[str], concurrency: int, duration: float, *,
-          warm_all: bool = False) -> dict[str, Any]:
+          warm_all: bool = False, warmup: float = 0.0) -> dict[str, Any]:
     """Run the client in a second process and return its JSON summary."""
     work = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-paths-{os.getpid()}.json"
     work.write_text(json.dumps(paths))
@@ -93,7 +93,7 @@ def drive(url: str, key: str, paths: list[str], concurrency: int, duration: floa
         out = subprocess.run(
             [sys.executable, "-m", "bench", "api-client", "--url", url, "--key", key,
              "--paths", str(work), "--concurrency", str(concurrency), "--duration", str(duration),
-             *(["--warm-all"] if warm_all else [])],
+             "--warmup", str(warmup), *(["--warm-all"] if warm_all else [])],
             capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parent.parent)
     finally:
         work.unlink(missing_ok=True)
@@ -142,15 +142,13 @@ class _Connection:
 
 
 async def _client(url: str, key: str, paths: list[str], concurrency: int, duration: float,
-                  warm_all: bool) -> dict[str, Any]:
-    times: list[float] = []
-    errors: dict[str, int] = {}
-    sizes: list[int] = []
+                  warm_all: bool, warmup: float) -> dict[str, Any]:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     connections = [_Connection(host, port, key) for _ in range(concurrency)]
     # Warm-up: one request per connection, or every distinct path once (``warm_all``: the
-    # figures are then a warm server's; the first read of a hub is timed apart, in the queries).
+    # figures are then a warm server's; the first read of a hub is timed apart, in the queries),
+    # then ``warmup`` seconds of the load itself untimed (a JVM compiles its hot paths first).
     todo = list(dict.fromkeys(paths)) if warm_all else paths[:concurrency]
 
     async def warm(conn: _Connection) -> None:
@@ -158,7 +156,21 @@ async def _client(url: str, key: str, paths: list[str], concurrency: int, durati
             await conn.get(todo.pop())
 
     await asyncio.gather(*(warm(c) for c in connections))
-    stop_at = time.perf_counter() + duration
+    if warmup > 0:
+        await _load(connections, paths, warmup)
+    figures = await _load(connections, paths, duration)
+    for conn in connections:
+        await conn.close()
+    return {**figures, "concurrency": concurrency}
+
+
+async def _load(connections: list[_Connection], paths: list[str], seconds: float
+                ) -> dict[str, Any]:
+    """Every connection sends the paths in turn for ``seconds``; latencies of the 200s."""
+    times: list[float] = []
+    errors: dict[str, int] = {}
+    sizes: list[int] = []
+    stop_at = time.perf_counter() + seconds
     counter = 0
 
     async def worker(conn: _Connection) -> None:
@@ -184,20 +196,17 @@ async def _client(url: str, key: str, paths: list[str], concurrency: int, durati
     await asyncio.gather(*(worker(c) for c in connections))
     wall = time.perf_counter() - started
     cpu = time.process_time() - cpu
-    for conn in connections:
-        await conn.close()
     stats = percentiles(times)
     done = len(times) + sum(errors.values())
     return {"requests": done, "ok": len(times), "errors": errors,
             "seconds": round(wall, 2), "req_per_s": round(len(times) / wall, 1),
             "p50": stats["p50"], "p95": stats["p95"], "p99": stats["p99"], "max": stats["max"],
-            "concurrency": concurrency,
             "reply_bytes": round(sum(sizes) / len(sizes)) if sizes else 0,
             "client_cpu_ms_per_request": round(cpu / done * 1000, 3) if done else 0.0}
 
 
 def client_main(url: str, key: str, paths_file: Path, concurrency: int, duration: float, *,
-                warm_all: bool = False) -> None:
+                warm_all: bool = False, warmup: float = 0.0) -> None:
     paths = json.loads(paths_file.read_text())
-    print(json.dumps(asyncio.run(_client(url, key, paths, concurrency, duration, warm_all))),
-          flush=True)
+    print(json.dumps(asyncio.run(_client(url, key, paths, concurrency, duration, warm_all,
+                                         warmup))), flush=True)

@@ -45,6 +45,10 @@ def _sizes(values: list[str]) -> list[int]:
     return out
 
 
+#: run-one's options that take seconds.
+FLOAT_OPTIONS = frozenset({"--api-duration", "--api-warmup"})
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -59,6 +63,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--naive-rows", type=int, default=10_000,
                      help="rows of the naive per-row MERGE baseline (Neo4j)")
     run.add_argument("--api-duration", type=float, default=20.0)
+    run.add_argument("--api-warmup", type=float, default=5.0,
+                     help="seconds of untimed API load before each timed case")
     run.add_argument("--api-concurrency", type=int, default=16)
     run.add_argument("--api-workers", type=int, default=2)
     run.add_argument("--bulk-events", type=int, default=0,
@@ -78,9 +84,9 @@ def parser() -> argparse.ArgumentParser:
     one = sub.add_parser("run-one", help=argparse.SUPPRESS)
     one.add_argument("--size", type=int, required=True)
     one.add_argument("--store", choices=[*STORES, "networkx"], required=True)
-    for a in ("--only", "--runs", "--naive-rows", "--api-duration", "--api-concurrency",
-              "--api-workers", "--bulk-events"):
-        one.add_argument(a, type=str if a == "--only" else float if a == "--api-duration" else int)
+    for a in ("--only", "--runs", "--naive-rows", "--api-duration", "--api-warmup",
+              "--api-concurrency", "--api-workers", "--bulk-events"):
+        one.add_argument(a, type=str if a == "--only" else float if a in FLOAT_OPTIONS else int)
     one.add_argument("--main-paths-only", action="store_true")
     one.add_argument("--neo4j-load", default="batched")
     one.add_argument("--reuse", action="store_true")
@@ -104,6 +110,8 @@ def parser() -> argparse.ArgumentParser:
     client.add_argument("--duration", type=float, default=20.0)
     client.add_argument("--warm-all", action="store_true",
                         help="request every distinct path once before timing")
+    client.add_argument("--warmup", type=float, default=0.0,
+                        help="seconds of untimed load before the timed run")
     return p
 
 
@@ -121,7 +129,7 @@ def main(argv: list[str] | None = None) -> None:
         from .api_load import client_main
 
         client_main(args.url, args.key, args.paths, args.concurrency, args.duration,
-                    warm_all=args.warm_all)
+                    warm_all=args.warm_all, warmup=args.warmup)
     elif args.cmd == "data":
         from .loads import data_dir
 
@@ -154,7 +162,7 @@ def run_all(args: argparse.Namespace) -> None:
             only = ",".join(sorted(sections))
             cmd = [sys.executable, "-m", "bench", "run-one", "--size", str(size), "--store", store,
                    "--only", only, "--runs", str(args.runs), "--naive-rows", str(args.naive_rows),
-                   "--api-duration", str(args.api_duration),
+                   "--api-duration", str(args.api_duration), "--api-warmup", str(args.api_warmup),
                    "--api-concurrency", str(args.api_concurrency),
                    "--api-workers", str(args.api_workers), "--bulk-events", str(args.bulk_events),
                    *(["--main-paths-only"] if args.main_paths_only else []),
@@ -514,7 +522,7 @@ def _api(res: Results, anchors: Any, args: argparse.Namespace,
         for name, paths in cases.items():
             # Peers come from the API's member index: time it warm (every anchor's hubs read once).
             out = drive(server.url, key, paths, int(args.api_concurrency), float(args.api_duration),
-                        warm_all="/peers/" in name)
+                        warm_all="/peers/" in name, warmup=float(args.api_warmup))
             put(name, {**out, "workers": workers, **server.memory()})
     finally:
         server.stop()

@@ -43,7 +43,7 @@ def test_bench_api_load_smoke(tmp_path: Path) -> None:
            "CHAINSCOUT_BENCH_CACHE": str(tmp_path / "cache"),
            "CHAINSCOUT_BENCH_WATCHDOG_S": "120"}
     subprocess.run([sys.executable, "-m", "bench", "run", "--sizes", "500", "--store", "falkordb",
-                    "--only", "api", "--api-duration", "1", "--api-concurrency", "4",
+                    "--only", "api", "--api-duration", "1", "--api-warmup", "0.5", "--api-concurrency", "4",
                     "--api-workers", "1", "--no-report"],
                    cwd=ROOT, env=env, check=True, timeout=300)
     api = json.loads((tmp_path / "results" / "falkordb-500.json").read_text())["sections"]["api"]
