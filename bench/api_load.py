@@ -116,7 +116,19 @@ class _Connection:
         self.writer: asyncio.StreamWriter | None = None
 
     async def get(self, path: str) -> tuple[int, int]:
-        """Status and body length of ``GET path``."""
+        """Status and body length of ``GET path``. A kept-alive connection the server closed
+        while it sat idle (uvicorn: after 5 s) is opened again and the GET sent once more, as
+        HTTP clients do for an idempotent request."""
+        if self.writer is not None:
+            try:
+                return await self._get(path)
+            except (ConnectionError, asyncio.IncompleteReadError) as exc:
+                if isinstance(exc, asyncio.IncompleteReadError) and exc.partial:
+                    raise  # the reply had begun: a real failure
+                await self.close()
+        return await self._get(path)
+
+    async def _get(self, path: str) -> tuple[int, int]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
