@@ -68,6 +68,9 @@ def serve(
     port: Annotated[int | None, typer.Option(
         help="Port (default CHAINSCOUT_API_PORT, 8000).")] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    workers: Annotated[int, typer.Option(
+        min=1, help="API processes (one per core), each with a socket of its own on the port "
+        "(SO_REUSEPORT): the kernel spreads connections over them.")] = 1,
 ) -> None:
     """Serve the HTTP API and the managers' web page (/ui/) on the configured store.
 
@@ -78,13 +81,15 @@ def serve(
     import uvicorn
 
     from .app import create_app
+    from .workers import serve_workers
 
     settings = get_settings()
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s "
                         "%(message)s")
-    app = create_app(settings)
-    typer.echo(f"chainscout API on http://{host or settings.api_host}:"
-               f"{port or settings.api_port}/ (store: {settings.store}); web page at /ui/",
-               err=True)
-    uvicorn.run(app, host=host or settings.api_host, port=port or settings.api_port,
-                log_level=log_level, access_log=False, proxy_headers=False)
+    host, port = host or settings.api_host, port or settings.api_port
+    typer.echo(f"chainscout API on http://{host}:{port}/ (store: {settings.store}, "
+               f"{workers} worker{'s' if workers > 1 else ''}); web page at /ui/", err=True)
+    if workers > 1:
+        raise typer.Exit(serve_workers(settings, host, port, workers, log_level))
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level,
+                access_log=False, proxy_headers=False)

@@ -1,4 +1,4 @@
-"""API load test: uvicorn serves the app in a subprocess, a second process drives it on loopback.
+"""API load test: ``chainscout serve`` in a subprocess, a second process drives it on loopback.
 
 The client (``python -m bench api-client``) runs ``--concurrency`` asyncio workers, each with
 one keep-alive connection, for ``--duration`` seconds over a list of paths and prints one JSON
@@ -40,22 +40,21 @@ def make_key(path: Path) -> str:
 
 
 class ApiServer:
-    """``uvicorn chainscout.api.app:create_app --factory`` on a free loopback port."""
+    """``chainscout serve --workers N`` (what users run) on a free loopback port."""
 
     def __init__(self, env: dict[str, str], work: Path, workers: int = 1) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log = work / f"uvicorn-{self.port}.log"
-        cmd = [sys.executable, "-m", "uvicorn", "chainscout.api.app:create_app", "--factory",
-               "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers),
-               "--no-access-log", "--log-level", "warning"]
+        self.log = work / f"serve-{self.port}.log"
+        cmd = [sys.executable, "-m", "chainscout.cli", "serve", "--host", "127.0.0.1",
+               "--port", str(self.port), "--workers", str(workers), "--log-level", "warning"]
         with self.log.open("wb") as fh:
             self.proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=fh, stderr=fh,
                                          start_new_session=True)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"uvicorn exited: {self.log.read_text()[-2000:]}")
+                raise RuntimeError(f"chainscout serve exited: {self.log.read_text()[-2000:]}")
             try:
                 if httpx.get(self.url + "/health", timeout=2).status_code < 500:
                     return
@@ -63,7 +62,7 @@ class ApiServer:
                 pass
             time.sleep(0.5)
         self.stop()
-        raise RuntimeError("uvicorn did not answer /health in 120 s")
+        raise RuntimeError("chainscout serve did not answer /health in 120 s")
 
     def memory(self) -> dict[str, float]:
         pids = [self.proc.pid]

@@ -207,7 +207,7 @@ def render(results: list[dict[str, Any]]) -> str:
     out += _table(["size", "store", "batch", "engine", "dates", "events", "prospects", "s",
                    "events/s", "command"], rows)
 
-    out += ["", "## API under load (second process on loopback, uvicorn in a subprocess)", ""]
+    out += ["", "## API under load (second process on loopback, `chainscout serve --workers N` in a subprocess)", ""]
     rows = []
     for size in sizes:
         for store in stores:
@@ -223,7 +223,7 @@ def render(results: list[dict[str, Any]]) -> str:
                              f.get("concurrency"), f.get("workers"), f.get("api_rss_mb"),
                              f"`{f.get('command', '')}`"])
     out += _table(["size", "store", "endpoint", "req/s", "p50 ms", "p99 ms", "errors",
-                   "reply KB", "client CPU ms/req", "concurrency", "uvicorn workers", "API RSS MB",
+                   "reply KB", "client CPU ms/req", "concurrency", "API workers", "API RSS MB",
                    "command"], rows)
 
     out += ["", "## Baseline: networkx in process (same neighbour questions)", ""]

@@ -148,3 +148,54 @@ def test_chainscout_serve_runs_on_the_embedded_store(keys: Keys, tmp_path: Path)
         process.wait(timeout=30)
     # the embedded store the app started is stopped with it
     assert not list((tmp_path / "data").rglob("*.sock"))
+
+
+def _cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+@pytest.mark.slow
+def test_chainscout_serve_workers_each_take_connections(keys: Keys, tmp_path: Path) -> None:
+    """Two workers with a socket each: connections opened together are spread over both (one
+    shared socket gave them all to whichever worker woke first), and SIGTERM stops them all."""
+    port = _free_port()
+    env = {**os.environ, "CHAINSCOUT_DATA_DIR": str(tmp_path / "data"),
+           "CHAINSCOUT_API_KEYS_FILE": str(keys.file), "CHAINSCOUT_STORE": "falkordb"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "chainscout.cli", "serve", "--port", str(port), "--workers", "2",
+         "--log-level", "warning"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 90
+        workers: list[int] = []
+        while len(workers) < 2 or not _answers(port):
+            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+            assert time.monotonic() < deadline, "chainscout serve --workers 2 did not come up"
+            time.sleep(0.2)
+            workers = [int(p) for p in Path(f"/proc/{process.pid}/task/{process.pid}/children")
+                       .read_text().split() if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text()]
+        before = {pid: _cpu_ticks(pid) for pid in workers}
+        clients = [httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=auth(keys.analyst))
+                   for _ in range(16)]
+        try:
+            for _ in range(20):
+                for client in clients:
+                    assert client.get("/me").status_code == 200
+        finally:
+            for client in clients:
+                client.close()
+        assert all(_cpu_ticks(pid) > before[pid] for pid in workers)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+    assert process.returncode == 0
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+    assert not list((tmp_path / "data").rglob("*.sock"))
+
+
+def _answers(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
