@@ -207,7 +207,8 @@ def render(results: list[dict[str, Any]]) -> str:
     out += _table(["size", "store", "batch", "engine", "dates", "events", "prospects", "s",
                    "events/s", "command"], rows)
 
-    out += ["", "## API under load (second process on loopback, `chainscout serve --workers N` in a subprocess)", ""]
+    out += ["", "## API under load (second process on loopback, `chainscout serve --workers N` in a "
+            "subprocess)", ""]
     rows = []
     for size in sizes:
         for store in stores:
