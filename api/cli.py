@@ -76,16 +76,13 @@ def serve(
 
     The embedded FalkorDB by default, Neo4j with CHAINSCOUT_STORE=neo4j; see docs/api.md.
     """
-    import logging
-
     import uvicorn
 
     from .app import create_app
-    from .workers import serve_workers
+    from .workers import configure_logging, serve_workers
 
     settings = get_settings()
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s "
-                        "%(message)s")
+    configure_logging(log_level)
     host, port = host or settings.api_host, port or settings.api_port
     typer.echo(f"chainscout API on http://{host}:{port}/ (store: {settings.store}, "
                f"{workers} worker{'s' if workers > 1 else ''}); web page at /ui/", err=True)

@@ -80,14 +80,14 @@ class StoreHolder:
                 self._store = None
 
 
+# The small dependencies are coroutines: FastAPI runs a plain function dependency on a worker
+# thread, and a hop there and back per dependency was a good part of a request's CPU. Whatever
+# may block (opening the store, checking a key's hash) still runs on a thread.
+
 async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
-
-# The small dependencies are coroutines: FastAPI runs a plain function dependency on a worker
-# thread, and a hop there and back per dependency was a good part of a request's CPU. Whatever
-# may block (opening the store, checking a key's hash) still runs on a thread.
 
 async def get_store(request: Request) -> GraphStore:
     holder: StoreHolder = request.app.state.store_holder

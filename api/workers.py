@@ -30,6 +30,12 @@ log = logging.getLogger("chainscout.api")
 STOP_GRACE_S = 30.0
 
 
+def configure_logging(level: str) -> None:
+    """The API's log format (with the process id: several workers write to one stream)."""
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s "
+                        "[%(process)d] %(message)s")
+
+
 def listening_socket(host: str, port: int) -> socket.socket:
     """A listening TCP socket on ``host:port`` that other processes may bind too."""
     family, kind, proto, _, address = socket.getaddrinfo(
@@ -93,8 +99,7 @@ def _worker(host: str, port: int, log_level: str) -> None:
 
     from .app import create_app
 
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s "
-                        "[%(process)d] %(message)s")
+    configure_logging(log_level)
     sock = listening_socket(host, port)
     config = uvicorn.Config(create_app(get_settings()), log_level=log_level, access_log=False,
                             proxy_headers=False)

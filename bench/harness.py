@@ -496,13 +496,10 @@ def _count_graph(res: Results, store: Any) -> None:
                       "relationship_properties": int(rel_props or 0)})
 
 
-#: The API goal's case: park peers as the web page pages them.
-PEERS_PAGE_CASE = "GET /enterprises/{uscc}/peers/park?limit=20"
-
-
 def _api(res: Results, anchors: Any, args: argparse.Namespace,
          put: Callable[[str, dict[str, Any]], None], work: Path, env: dict[str, str]) -> None:
     from .api_load import ApiServer, drive, make_key
+    from .report import PEERS_PAGE_CASE, WEB_PAGE_PEERS
 
     keys = work / "api-keys.yaml"
     key = make_key(keys)
@@ -512,8 +509,9 @@ def _api(res: Results, anchors: Any, args: argparse.Namespace,
     try:
         park_firms = anchors.sample(anchors.park_firms)
         cases = {
-            # The web page asks for 20 peers a page; other tools take the default page (50).
-            PEERS_PAGE_CASE: [f"/enterprises/{u}/peers/park?limit=20" for u in park_firms],
+            # The web page's page of peers, and the default page other tools take.
+            PEERS_PAGE_CASE: [f"/enterprises/{u}/peers/park?limit={WEB_PAGE_PEERS}"
+                              for u in park_firms],
             "GET /enterprises/{uscc}/peers/park": [f"/enterprises/{u}/peers/park"
                                                    for u in park_firms],
             "GET /events/{event_id}/prospects": [

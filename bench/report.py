@@ -9,6 +9,11 @@ from typing import Any
 
 from .common import ROOT, load_results
 
+#: Peers a page in the API goal's case: what the web page asks for (other tools take the default).
+WEB_PAGE_PEERS = 20
+#: The API goal's case, as the harness names it.
+PEERS_PAGE_CASE = f"GET /enterprises/{{uscc}}/peers/park?limit={WEB_PAGE_PEERS}"
+
 GOALS: list[tuple[str, str, str, str, float, str]] = [
     # (label, store, section, name, goal, field) — ">=" goals on rates, "<=" on latencies
     ("embedded load ≥ 200k rows/s incl. validation", "falkordb", "loads",
@@ -26,10 +31,9 @@ GOALS: list[tuple[str, str, str, str, float, str]] = [
     ("park strategy p95 ≤ 150 ms (1M)", "*", "queries", "strategies park_strategy", -150, "p95"),
     ("association strategy p95 ≤ 150 ms (1M)", "*", "queries", "strategies association_strategy",
      -150, "p95"),
-    ("API peers ≥ 500 req/s (20 a page, as the web page asks)", "*", "api",
-     "GET /enterprises/{uscc}/peers/park?limit=20", 500, "req_per_s"),
-    ("API peers p99 ≤ 100 ms (20 a page)", "*", "api", "GET /enterprises/{uscc}/peers/park?limit=20",
-     -100, "p99"),
+    (f"API peers ≥ 500 req/s ({WEB_PAGE_PEERS} a page, as the web page asks)", "*", "api",
+     PEERS_PAGE_CASE, 500, "req_per_s"),
+    (f"API peers p99 ≤ 100 ms ({WEB_PAGE_PEERS} a page)", "*", "api", PEERS_PAGE_CASE, -100, "p99"),
 ]
 
 

@@ -195,8 +195,8 @@ def peers(
             params.update(own=list(anchor.own), near=list(anchor.near))
         rows = run_named(store, _PAGED_QUERIES[kind], params)
     page = ranked_page(rows)
-    head = AnchorParts.of(rows)
-    items = [_paged_prospect(kind, row, head, w) for row in page.rows]
+    parts = AnchorParts.of(rows)
+    items = [_paged_prospect(kind, row, parts, w) for row in page.rows]
     return Page(items, page.total, limit, offset)
 
 
@@ -220,14 +220,14 @@ class AnchorParts:
         return [(rel, node) for rel, node in self.hops if node.key == hub]
 
 
-def _paged_prospect(kind: PeerKind, row: Row, anchor: AnchorParts, w: RankingWeights) -> Prospect:
+def _paged_prospect(kind: PeerKind, row: Row, parts: AnchorParts, w: RankingWeights) -> Prospect:
     node: GraphNode = row["enterprise"]
     segments = str_list(row.get("segments"))
     branches = str_list(row.get("branches"))
     found: list[GraphPath] = []
-    if anchor.node is not None:
-        found = _segment_paths(row, anchor) if kind is PeerKind.SEGMENT else via_hub(
-            anchor.node, anchor.to(row.get("via")), node, row.get("peer_hops"))
+    if parts.node is not None:
+        found = _segment_paths(row, parts) if kind is PeerKind.SEGMENT else via_hub(
+            parts.node, parts.to(row.get("via")), node, row.get("peer_hops"))
     path = min(found, key=_path_order) if found else None
     via = row.get("via")
     if via is None and path is not None and len(path.nodes) > 1:

@@ -395,10 +395,7 @@ def test_stop_lets_the_rewrite_a_load_started_finish(
     db = make_db(monitor=False)
     db.start()
     store = FalkorDBStore(db.connect(), "g")
-    with store.background_saves_paused():
-        store.write("UNWIND range(1, 400000) AS i CREATE (:N {i: i, s: 'a fairly long text'})")
-        for k in range(20):  # the log passes the 1 MB a rewrite needs
-            store.write("CREATE (:M {i: $i, s: $s})", {"i": k, "s": "x" * 60_000})
+    _load_past_a_rewrite(store, nodes=400_000)
     store.close()
     db.stop()
     log = (db.data_dir / fs.LOG_NAME).read_text()
@@ -418,15 +415,24 @@ def test_await_aof_rewrite_returns_once_the_rewrite_a_load_started_is_done(
     db = make_db(monitor=False)
     db.start()
     store = FalkorDBStore(db.connect(), "g")
-    with store.background_saves_paused():
-        for k in range(20):  # the log passes the 1 MB a rewrite needs
-            store.write("CREATE (:M {i: $i, s: $s})", {"i": k, "s": "x" * 60_000})
+    _load_past_a_rewrite(store)
     assert db.await_aof_rewrite(120)
     info = db.redis_client().info("persistence")
     assert not info["aof_rewrite_in_progress"] and not info["aof_rewrite_scheduled"]
     assert "Background AOF rewrite finished successfully" in (db.data_dir / fs.LOG_NAME).read_text()
     store.close()
     db.stop()
+
+
+def _load_past_a_rewrite(store: Any, nodes: int = 0) -> None:
+    """A load as the loaders run one (rewrites paused): ``nodes`` small nodes, then a log past
+    the 1 MB a rewrite needs, so the load's end starts one."""
+    with store.background_saves_paused():
+        if nodes:
+            store.write("UNWIND range(1, $n) AS i CREATE (:N {i: i, s: 'a fairly long text'})",
+                        {"n": nodes})
+        for k in range(20):
+            store.write("CREATE (:M {i: $i, s: $s})", {"i": k, "s": "x" * 60_000})
 
 
 def test_graph_commands_the_store_adapter_uses(make_db: Callable[..., EmbeddedFalkorDB]) -> None:
