@@ -36,7 +36,7 @@ def mask_name(name: str) -> str:
 _PLAIN = (str, int, bool, type(None))
 
 
-def _public(properties: Mapping[str, Any]) -> dict[str, Any]:
+def public(properties: Mapping[str, Any]) -> dict[str, Any]:
     # Most values are plain text and numbers: skip jsonable's dispatch for them.
     return {k: v if type(v) in _PLAIN else jsonable(v, False)
             for k, v in properties.items() if not k.startswith("_")}
@@ -53,18 +53,24 @@ def node(value: GraphNode, mask: bool, seen: NodeViews | None = None) -> models.
         if view is None:
             view = seen[value.ref] = node(value, mask)
         return view
-    props = _public(value.properties)
+    return models.Node(ref=value.ref, labels=list(value.labels),
+                       properties=node_properties(value, mask))
+
+
+def node_properties(value: GraphNode, mask: bool) -> dict[str, Any]:
+    """A node's public properties as JSON values, its person names masked if ``mask``."""
+    props = public(value.properties)
     if mask:
         for label in value.labels:
             for prop in PII_PROPERTIES.get(label, ()):
                 if isinstance(props.get(prop), str):
                     props[prop] = mask_name(props[prop])
-    return models.Node(ref=value.ref, labels=list(value.labels), properties=props)
+    return props
 
 
 def relationship(value: GraphRelationship) -> models.Relationship:
     return models.Relationship(type=value.type, start=value.start, end=value.end,
-                               properties=_public(value.properties))
+                               properties=public(value.properties))
 
 
 def path(value: GraphPath, mask: bool, seen: NodeViews | None = None) -> models.Path:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from chainscout.queries import peers
 from chainscout.queries.market import NotFound as MarketNotFound
 
-from .. import models, views
+from .. import encode, models
 from ..auth import Principal
 from ..deps import ANY_ROLE, PagingDep, PeerIndexDep, StoreDep
 from .common import READ, module_errors
@@ -53,11 +53,11 @@ def enterprise_peers(
     max_depth: Annotated[int, Query(ge=1, le=8, description="Group search depth.")] = 4,
     via_persons: Annotated[bool, Query(description="Group: follow persons holding "
                                                    "majorities.")] = True,
-) -> models.Page[models.Prospect]:
+) -> encode.JSONBytes:
     """Ranked by chain fit, scale and not-yet-customer (group peers also by control-path
     strength), ties to the lower USCC. Each peer carries the path that links it to the anchor."""
     with module_errors(MarketNotFound):
         result = peers.peers(store, uscc, _KINDS[kind], filters=filters.value, limit=page.limit,
                              offset=page.offset, max_depth=max_depth, via_persons=via_persons,
                              index=index)
-    return views.prospect_page(result, principal.masks_pii)
+    return encode.JSONBytes(encode.prospect_page(result, principal.masks_pii))
