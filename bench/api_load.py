@@ -15,13 +15,14 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from .common import percentiles, rss_mb
+from .common import cpu_s, percentiles, rss_mb
 
 
 def free_port() -> int:
@@ -64,14 +65,18 @@ class ApiServer:
         self.stop()
         raise RuntimeError("chainscout serve did not answer /health in 120 s")
 
-    def memory(self) -> dict[str, float]:
+    def pids(self) -> list[int]:
+        """``chainscout serve`` and its worker processes."""
         pids = [self.proc.pid]
         try:
             children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
             pids += [int(p) for p in children.split()]
         except OSError:
             pass
-        return {"api_rss_mb": round(sum(rss_mb(p)["rss_mb"] for p in pids), 1)}
+        return pids
+
+    def memory(self) -> dict[str, float]:
+        return {"api_rss_mb": round(sum(rss_mb(p)["rss_mb"] for p in self.pids()), 1)}
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -84,15 +89,18 @@ class ApiServer:
 
 
 def drive(url: str, key: str, paths: list[str], concurrency: int, duration: float, *,
-          warm_all: bool = False, warmup: float = 0.0) -> dict[str, Any]:
-    """Run the client in a second process and return its JSON summary."""
+          warm_all: bool = False, warmup: float = 0.0,
+          cpu_of: dict[str, list[int]] | None = None) -> dict[str, Any]:
+    """Run the client in a second process and return its JSON summary; ``cpu_of`` names groups
+    of processes (the API's, the store's) whose CPU per request in the timed window it adds."""
     work = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-paths-{os.getpid()}.json"
     work.write_text(json.dumps(paths))
     try:
         out = subprocess.run(
             [sys.executable, "-m", "bench", "api-client", "--url", url, "--key", key,
              "--paths", str(work), "--concurrency", str(concurrency), "--duration", str(duration),
-             "--warmup", str(warmup), *(["--warm-all"] if warm_all else [])],
+             "--warmup", str(warmup), *(["--warm-all"] if warm_all else []),
+             *(f"--cpu-of={name}={','.join(map(str, pids))}" for name, pids in (cpu_of or {}).items())],
             capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parent.parent)
     finally:
         work.unlink(missing_ok=True)
@@ -153,7 +161,7 @@ class _Connection:
 
 
 async def _client(url: str, key: str, paths: list[str], concurrency: int, duration: float,
-                  warm_all: bool, warmup: float) -> dict[str, Any]:
+                  warm_all: bool, warmup: float, cpu_of: dict[str, list[int]]) -> dict[str, Any]:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     connections = [_Connection(host, port, key) for _ in range(concurrency)]
@@ -169,7 +177,12 @@ async def _client(url: str, key: str, paths: list[str], concurrency: int, durati
     await asyncio.gather(*(warm(c) for c in connections))
     if warmup > 0:
         await _load(connections, paths, warmup)
+    before = {name: cpu_s(pids) for name, pids in cpu_of.items()}
     figures = await _load(connections, paths, duration)
+    for name, pids in cpu_of.items():
+        spent = cpu_s(pids) - before[name]
+        figures[f"{name}_cpu_ms_per_request"] = (
+            round(spent / figures["requests"] * 1000, 3) if figures["requests"] else 0.0)
     for conn in connections:
         await conn.close()
     return {**figures, "concurrency": concurrency}
@@ -217,7 +230,9 @@ async def _load(connections: list[_Connection], paths: list[str], seconds: float
 
 
 def client_main(url: str, key: str, paths_file: Path, concurrency: int, duration: float, *,
-                warm_all: bool = False, warmup: float = 0.0) -> None:
+                warm_all: bool = False, warmup: float = 0.0, cpu_of: Sequence[str] = ()) -> None:
     paths = json.loads(paths_file.read_text())
+    groups = {name: [int(p) for p in pids.split(",") if p]
+              for name, _, pids in (spec.partition("=") for spec in cpu_of)}
     print(json.dumps(asyncio.run(_client(url, key, paths, concurrency, duration, warm_all,
-                                         warmup))), flush=True)
+                                         warmup, groups))), flush=True)

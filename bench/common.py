@@ -10,7 +10,7 @@ import platform
 import resource
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -74,6 +74,19 @@ def rss_mb(pid: int | None) -> dict[str, float]:
         elif line.startswith("VmHWM:"):
             out["peak_rss_mb"] = round(int(line.split()[1]) / 1024, 1)
     return out
+
+
+def cpu_s(pids: Iterable[int]) -> float:
+    """User + system CPU seconds of these processes, all their threads (Linux /proc); a process
+    gone counts 0."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def python_peak_mb() -> float:

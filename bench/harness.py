@@ -112,6 +112,8 @@ def parser() -> argparse.ArgumentParser:
                         help="request every distinct path once before timing")
     client.add_argument("--warmup", type=float, default=0.0,
                         help="seconds of untimed load before the timed run")
+    client.add_argument("--cpu-of", action="append", default=[], metavar="NAME=PID,PID",
+                        help="report these processes' CPU per request in the timed run")
     return p
 
 
@@ -129,7 +131,7 @@ def main(argv: list[str] | None = None) -> None:
         from .api_load import client_main
 
         client_main(args.url, args.key, args.paths, args.concurrency, args.duration,
-                    warm_all=args.warm_all, warmup=args.warmup)
+                    warm_all=args.warm_all, warmup=args.warmup, cpu_of=args.cpu_of)
     elif args.cmd == "data":
         from .loads import data_dir
 
@@ -483,7 +485,7 @@ def _common_sections(res: Results, store: Any, anchors: Any, sections: set[str],
             run_expansion(store, anchors, put("expansion"), int(args.bulk_events))
     if "api" in sections:
         with step(res, "api", "load test"):
-            _api(res, anchors, args, put("api"), work, env)
+            _api(res, anchors, args, put("api"), work, env, server_pid)
 
 
 def _count_graph(res: Results, store: Any) -> None:
@@ -497,7 +499,8 @@ def _count_graph(res: Results, store: Any) -> None:
 
 
 def _api(res: Results, anchors: Any, args: argparse.Namespace,
-         put: Callable[[str, dict[str, Any]], None], work: Path, env: dict[str, str]) -> None:
+         put: Callable[[str, dict[str, Any]], None], work: Path, env: dict[str, str],
+         store_pid: int | None) -> None:
     from .api_load import ApiServer, drive, make_key
     from .report import PEERS_PAGE_CASE, WEB_PAGE_PEERS
 
@@ -520,7 +523,8 @@ def _api(res: Results, anchors: Any, args: argparse.Namespace,
         for name, paths in cases.items():
             # Peers come from the API's member index: time it warm (every anchor's hubs read once).
             out = drive(server.url, key, paths, int(args.api_concurrency), float(args.api_duration),
-                        warm_all="/peers/" in name, warmup=float(args.api_warmup))
+                        warm_all="/peers/" in name, warmup=float(args.api_warmup),
+                        cpu_of={"api": server.pids(), **({"store": [store_pid]} if store_pid else {})})
             put(name, {**out, "workers": workers, **server.memory()})
     finally:
         server.stop()

@@ -186,7 +186,8 @@ for _kind, _pattern, _hub in [
      _first(f"{ANCHOR} MATCH (a)-[:MEMBER_OF]->(x:Association) "
             "RETURN x.association_id ORDER BY x.association_id LIMIT 1")),
 ]:
-    QUERY_EXAMPLES[f"peers_{_kind}_page"] = {"page": _page_of(_pattern), "total": "1"}
+    if _kind == "segment":  # park and association pages are built from peer_rows_<kind>
+        QUERY_EXAMPLES[f"peers_{_kind}_page"] = {"page": _page_of(_pattern), "total": "1"}
     QUERY_EXAMPLES[f"peer_members_{_kind}"] = {"hub": _hub}
     QUERY_EXAMPLES[f"peer_member_sets_{_kind}"] = {"hub": _hub}
 _CHAIN_SEGMENT = _first(f"MATCH (s:ChainSegment {{chain_id: '{EXAMPLE_CHAIN}'}}) "

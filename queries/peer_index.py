@@ -5,10 +5,12 @@ page ranks a hub's members with numpy instead of a pass over every member in the
 on each call: ≈ 5–13 µs per member in the store, 60–90 ms for the largest park and 0.4–0.9 s for
 a segment and its neighbours at 1M enterprises. The index reads each hub's members once
 (``peer_members_*`` and ``peer_member_sets_*``: the facts those queries filter and rank on, as
-scalar rows), keeps them as arrays, and answers a page by vectorised filters, a partial sort and
-one small query for the page's rows and paths (``peers_*_page``); the anchor's own hubs and
-segments (``peer_anchor``) are kept alongside. The ranks, totals and rows are those of the Cypher
-queries, bit for bit (tests compare both paths on both stores).
+scalar rows), keeps them as arrays, and answers a page by vectorised filters and a partial sort;
+the anchor's own hubs and segments (``peer_anchor``) are kept alongside. A page's rows and paths
+come from the enterprises' page rows (``peer_rows_park`` / ``peer_rows_association``: node, hub
+links, segments, branches), kept per enterprise and read only for those not held, or, for
+segment peers, from one small query per page (``peers_segment_page``). The ranks, totals and
+rows are those of the Cypher queries, bit for bit (tests compare both paths on both stores).
 
 Freshness: the index is a cache of the graph. A hub is read again once its members are
 ``max_age_s`` old (in the background while they keep answering, see :class:`MemberIndex`), and
@@ -47,6 +49,9 @@ log = logging.getLogger(__name__)
 KINDS = ("park", "segment", "association")
 #: Anchors whose facts an index keeps (least recently used dropped beyond).
 MAX_ANCHORS = 100_000
+#: Page rows (one enterprise as a peers page shows it: node, hub links, segments, branches) an
+#: index keeps, by kind: ≈ 2–3 KB each.
+MAX_ROWS = 50_000
 #: Values derived from held members (a chain's members joined, its places counted) an index
 #: keeps: three per chain asked about.
 MAX_DERIVED = 32
@@ -317,7 +322,10 @@ class MemberIndex:
         self._refreshing: set[tuple[str, str]] = set()
         self._anchors: OrderedDict[str, tuple[Any, float]] = OrderedDict()
         self._derived: OrderedDict[Hashable, tuple[tuple[object, ...], Any]] = OrderedDict()
+        self._rows: OrderedDict[tuple[str, str], tuple[Any, float]] = OrderedDict()
         self.reads = 0
+        #: enterprises whose page rows were read from the store
+        self.rows_read = 0
 
     def invalidate(self) -> None:
         """Forget every hub and anchor: the next answers read the graph again (reads under way
@@ -326,6 +334,7 @@ class MemberIndex:
             self._hubs.clear()
             self._anchors.clear()
             self._derived.clear()
+            self._rows.clear()
             self._held = 0
             self._epoch += 1
 
@@ -343,6 +352,37 @@ class MemberIndex:
         value = read()
         self._remember(self._anchors, uscc, (value, read_at), epoch, MAX_ANCHORS)
         return value
+
+    def rows(self, kind: str, keys: Sequence[str],
+             read: Callable[[list[str]], dict[str, _A]]) -> dict[str, _A]:
+        """The page rows of these enterprises (what a page of ``kind`` peers shows of each,
+        whichever anchor asks), kept like the anchors' facts: read again once ``max_age_s`` old,
+        the last :data:`MAX_ROWS` kept. Those not held are read in one call; a key the read does
+        not return (no such enterprise any more) is left out, and not kept."""
+        now = self._clock()
+        found: dict[str, _A] = {}
+        with self._lock:
+            for key in keys:
+                held = self._rows.get((kind, key))
+                if held is not None and now - held[1] < self.max_age_s:
+                    self._rows.move_to_end((kind, key))
+                    found[key] = held[0]
+            epoch = self._epoch
+        missing = [key for key in dict.fromkeys(keys) if key not in found]
+        if not missing:
+            return found
+        read_at = self._clock()
+        fresh = read(missing)
+        with self._lock:
+            self.rows_read += len(missing)
+            if epoch == self._epoch:
+                for key, value in fresh.items():
+                    self._rows[(kind, key)] = (value, read_at)
+                    self._rows.move_to_end((kind, key))
+                while len(self._rows) > MAX_ROWS:
+                    self._rows.popitem(last=False)
+        found.update(fresh)
+        return found
 
     def derived(self, key: Hashable, sources: Sequence[object], build: Callable[[], _A]) -> _A:
         """A value computed from held members (``sources``, e.g. the lists of a chain's

@@ -187,8 +187,11 @@ def peers(
     if index is not None:
         ranked = rank_members(index.members(kind.value, anchor.hubs(kind)), uscc, filters,
                               anchor.chain_fit(kind), weight_map(w, *_PARTS), offset, limit)
-        rows = run_named(store, f"{_PAGED_QUERIES[kind]}_page",
-                         {**params, "page": ranked.rows, "total": ranked.total})
+        if kind is PeerKind.SEGMENT:
+            rows = run_named(store, f"{_PAGED_QUERIES[kind]}_page",
+                             {**params, "page": ranked.rows, "total": ranked.total})
+        else:
+            rows = _held_page_rows(store, index, kind, uscc, ranked.rows, ranked.total)
     else:
         params.update(filters.params(), w=weight_map(w, *_PARTS), skip=offset, limit=limit)
         if kind is not PeerKind.SEGMENT:
@@ -218,6 +221,53 @@ class AnchorParts:
     def to(self, hub: Any) -> list[tuple[GraphRelationship, GraphNode]]:
         """The anchor's links to the hub with this key (park, association or segment id)."""
         return [(rel, node) for rel, node in self.hops if node.key == hub]
+
+
+@dataclass(frozen=True)
+class PeerRow:
+    """One enterprise as a page of park or association peers shows it, whichever anchor asks
+    (``peer_rows_<kind>``): its node, its links to all its hubs, segments and branches."""
+
+    node: GraphNode
+    hops: tuple[tuple[GraphRelationship, GraphNode], ...]
+    segments: Any
+    branches: Any
+
+
+def _read_peer_rows(store: GraphStore, kind: PeerKind, usccs: list[str]) -> dict[str, PeerRow]:
+    return {str(r["uscc"]): PeerRow(r["enterprise"], tuple((rel, hub) for rel, hub in r["hops"] or ()),
+                                    r["segments"], r["branches"])
+            for r in run_named(store, f"peer_rows_{kind.value}", {"usccs": usccs})}
+
+
+def _held_page_rows(store: GraphStore, index: MemberIndex, kind: PeerKind, uscc: str,
+                    page: Sequence[Sequence[Any]], total: int) -> list[Row]:
+    """The rows ``peers_<kind>_page`` would return for a ranked page (``[uscc, chain_fit, scale,
+    not_customer]`` rows), built from the anchor's and the peers' page rows the index holds: a
+    page whose rows are all held reads nothing. The anchor and its links to all its hubs come in
+    the first row; each peer's ``via`` is the least hub it shares with the anchor."""
+    held = index.rows(kind.value, [uscc, *(str(r[0]) for r in page)],
+                      lambda keys: _read_peer_rows(store, kind, keys))
+    anchor = held.get(uscc)
+    if anchor is None:  # no longer in the graph: no rows, as the query finds no anchor
+        return []
+    mine = {hub.key for _, hub in anchor.hops}
+    rows: list[Row] = []
+    for i, (peer, chain_fit, scale, not_customer) in enumerate(page):
+        row = held.get(str(peer))
+        links = [(rel, hub.key) for rel, hub in row.hops if hub.key in mine] if row else []
+        shared = [key for _, key in links]
+        via = min(shared) if shared else None
+        rows.append({
+            "total": total, "i": i, "enterprise": row.node if row else None, "via": via,
+            "anchor": anchor.node if i == 0 else None,
+            "anchor_hops": list(anchor.hops) if i == 0 else None,
+            "peer_hops": [rel for rel, key in links if key == via], "shared": shared,
+            "segments": row.segments if row else [], "branches": row.branches if row else [],
+            "chain_fit": chain_fit, "scale": scale, "not_customer": not_customer,
+        })
+    return rows or [{"total": total, "i": None, "enterprise": None, "anchor": anchor.node,
+                     "anchor_hops": list(anchor.hops)}]
 
 
 def _paged_prospect(kind: PeerKind, row: Row, parts: AnchorParts, w: RankingWeights) -> Prospect:

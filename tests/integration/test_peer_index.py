@@ -180,3 +180,22 @@ def test_an_anchor_is_kept_as_long_as_the_hubs(market: GraphStore) -> None:
     index.invalidate()
     assert peers(market, "E01", PeerKind.ASSOCIATION, index=index) == peers(
         market, "E01", PeerKind.ASSOCIATION)
+
+
+def test_a_page_reads_only_the_rows_it_does_not_hold(market: GraphStore) -> None:
+    index, now = _clocked(market)
+    first = peers(market, "E01", PeerKind.PARK, index=index)
+    read = index.rows_read
+    assert read == len(first.items) + 1  # the peers and the anchor
+    assert peers(market, "E01", PeerKind.PARK, index=index) == first
+    assert index.rows_read == read  # all held
+    other = peers(market, "E02", PeerKind.PARK, index=index)  # in E01's park: E01 is a peer
+    held = {"E01"} | {p.uscc for p in first.items}
+    assert index.rows_read == read + len(({"E02"} | {p.uscc for p in other.items}) - held)
+    market.write("MATCH (e:Enterprise {uscc: 'E02'}) SET e.name = '新名称'")
+    kept = peers(market, "E01", PeerKind.PARK, index=index)
+    assert "新名称" not in [p.enterprise.properties["name"] for p in kept.items]  # as read
+    now[0] = 60.0
+    fresh = peers(market, "E01", PeerKind.PARK, index=index)
+    assert "新名称" in [p.enterprise.properties["name"] for p in fresh.items]
+    assert fresh == peers(market, "E01", PeerKind.PARK)
