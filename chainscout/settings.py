@@ -47,8 +47,10 @@ class Settings(BaseSettings):
         description="Seconds the API keeps the members of the parks, chain segments and "
         "associations it has ranked peers or market strategies in (an in-process index) before "
         "reading them again, in the background while they keep answering; a load (or, for the "
-        "park strategy's growth, an ingested event) shows in them within twice this long. 0: rank "
-        "every peers and strategy page in the store.",
+        "park strategy's growth, an ingested event) shows in them within twice this long. The "
+        "enterprises shown in park and association peers pages (node, hub links, segments, "
+        "branches: the last 20,000 per worker, ≈ 3 KB each) are kept as long, then read again "
+        "with the next page that shows them. 0: rank every peers and strategy page in the store.",
     )
     peer_index_members: int = Field(
         2_000_000,

@@ -50,8 +50,9 @@ KINDS = ("park", "segment", "association")
 #: Anchors whose facts an index keeps (least recently used dropped beyond).
 MAX_ANCHORS = 100_000
 #: Page rows (one enterprise as a peers page shows it: node, hub links, segments, branches) an
-#: index keeps, by kind: ≈ 2–3 KB each.
-MAX_ROWS = 50_000
+#: index keeps, all kinds together: ≈ 3.3 KB each at 1M (measured), ≈ 65 MB in all; a thousand
+#: pages of 20, and a park's best-ranked peers recur on every page of its tenants.
+MAX_ROWS = 20_000
 #: Values derived from held members (a chain's members joined, its places counted) an index
 #: keeps: three per chain asked about.
 MAX_DERIVED = 32
