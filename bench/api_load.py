@@ -177,12 +177,14 @@ async def _client(url: str, key: str, paths: list[str], concurrency: int, durati
     await asyncio.gather(*(warm(c) for c in connections))
     if warmup > 0:
         await _load(connections, paths, warmup)
-    before = {name: cpu_s(pids) for name, pids in cpu_of.items()}
+    before = {pid: cpu_s([pid]) for pids in cpu_of.values() for pid in pids}
     figures = await _load(connections, paths, duration)
     for name, pids in cpu_of.items():
-        spent = cpu_s(pids) - before[name]
+        spent = [cpu_s([pid]) - before[pid] for pid in pids]
         figures[f"{name}_cpu_ms_per_request"] = (
-            round(spent / figures["requests"] * 1000, 3) if figures["requests"] else 0.0)
+            round(sum(spent) / figures["requests"] * 1000, 3) if figures["requests"] else 0.0)
+        if len(pids) > 1:  # how evenly the API's worker processes shared the load
+            figures[f"{name}_cpu_percent"] = [round(s / figures["seconds"] * 100) for s in spent]
     for conn in connections:
         await conn.close()
     return {**figures, "concurrency": concurrency}

@@ -219,17 +219,20 @@ def render(results: list[dict[str, Any]]) -> str:
             r = next((x for x in results if x["store"] == store and x["size"] == size), {})
             for name, f in ((r or {}).get("sections", {}).get("api", {})).items():
                 if "error" in f:
-                    rows.append([_size(size), store, name, "error: " + f["error"]] + [""] * 12)
+                    rows.append([_size(size), store, name, "error: " + f["error"]] + [""] * 13)
                     continue
                 size_kb = round(f["reply_bytes"] / 1024, 1) if f.get("reply_bytes") else None
                 rows.append([_size(size), store, name, f.get("req_per_s"), f.get("p50"),
                              f.get("p99"), sum((f.get("errors") or {}).values()), size_kb,
-                             f.get("api_cpu_ms_per_request"), f.get("store_cpu_ms_per_request"),
+                             f.get("api_cpu_ms_per_request"),
+                             " / ".join(map(str, f.get("api_cpu_percent") or [])) or None,
+                             f.get("store_cpu_ms_per_request"),
                              f.get("client_cpu_ms_per_request"),
                              f.get("concurrency"), f.get("workers"), f.get("api_rss_mb"),
                              f"`{f.get('command', '')}`"])
     out += _table(["size", "store", "endpoint", "req/s", "p50 ms", "p99 ms", "errors",
-                   "reply KB", "API CPU ms/req", "store CPU ms/req", "client CPU ms/req",
+                   "reply KB", "API CPU ms/req", "API processes' % of a core", "store CPU ms/req",
+                   "client CPU ms/req",
                    "concurrency", "API workers", "API RSS MB",
                    "command"], rows)
 
