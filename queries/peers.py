@@ -12,11 +12,11 @@ Ranking (score parts, weights from ranking.yaml):
 
 Ties go to the lower USCC. Park, segment and association peers are ranked and paged by the store (a
 park or segment may hold tens of thousands), or, given a member index (queries/peer_index.py, as the
-API does), ranked in process with only the page's rows read. The corporate group is found by a
-bounded breadth-first search over control edges (``CONTROLS``, majority ``HOLDS_SHARES``,
-optionally through persons who hold majorities), one query per level, then ranked here; with a
-member index the same search walks its copy of the control graph (queries/group_index.py) and
-only the page is read.
+API does), ranked in process, with only the page's rows read (park and association pages: only
+those the index does not hold). The corporate group is found by a bounded breadth-first search
+over control edges (``CONTROLS``, majority ``HOLDS_SHARES``, optionally through persons who hold
+majorities), one query per level, then ranked here; with a member index the same search walks
+its copy of the control graph (queries/group_index.py) and only the page is read.
 """
 
 from __future__ import annotations
@@ -242,10 +242,11 @@ def _read_peer_rows(store: GraphStore, kind: PeerKind, usccs: list[str]) -> dict
 
 def _held_page_rows(store: GraphStore, index: MemberIndex, kind: PeerKind, uscc: str,
                     page: Sequence[Sequence[Any]], total: int) -> list[Row]:
-    """The rows ``peers_<kind>_page`` would return for a ranked page (``[uscc, chain_fit, scale,
-    not_customer]`` rows), built from the anchor's and the peers' page rows the index holds: a
-    page whose rows are all held reads nothing. The anchor and its links to all its hubs come in
-    the first row; each peer's ``via`` is the least hub it shares with the anchor."""
+    """The rows a page query returns for a ranked page (``[uscc, chain_fit, scale, not_customer]``
+    rows; ``peers_segment_page`` is one), built from the anchor's and the peers' page rows the
+    index holds: a page whose rows are all held reads nothing. The anchor and its links to all
+    its hubs come in the first row; each peer's ``via`` is the least hub it shares with the
+    anchor."""
     held = index.rows(kind.value, [uscc, *(str(r[0]) for r in page)],
                       lambda keys: _read_peer_rows(store, kind, keys))
     anchor = held.get(uscc)
