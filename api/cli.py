@@ -68,9 +68,10 @@ def serve(
     port: Annotated[int | None, typer.Option(
         help="Port (default CHAINSCOUT_API_PORT, 8000).")] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
-    workers: Annotated[int, typer.Option(
+    workers: Annotated[int | None, typer.Option(
         min=1, help="API processes (one per core), each with a socket of its own on the port "
-        "(SO_REUSEPORT): the kernel spreads connections over them.")] = 1,
+        "(SO_REUSEPORT): the kernel spreads connections over them (default "
+        "CHAINSCOUT_API_WORKERS, 1).")] = None,
 ) -> None:
     """Serve the HTTP API and the managers' web page (/ui/) on the configured store.
 
@@ -84,6 +85,7 @@ def serve(
     settings = get_settings()
     configure_logging(log_level)
     host, port = host or settings.api_host, port or settings.api_port
+    workers = workers or settings.api_workers
     typer.echo(f"chainscout API on http://{host}:{port}/ (store: {settings.store}, "
                f"{workers} worker{'s' if workers > 1 else ''}); web page at /ui/", err=True)
     if workers > 1:

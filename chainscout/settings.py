@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     # -- HTTP API (`chainscout serve`, see docs/api.md) ------------------------------------------
     api_host: str = Field("127.0.0.1", description="Address `chainscout serve` listens on.")
     api_port: int = Field(8000, ge=1, le=65535, description="Port `chainscout serve` listens on.")
+    api_workers: int = Field(
+        1, ge=1, le=64,
+        description="API processes `chainscout serve` runs (one per core the API may use), each "
+        "with its own socket on the port (SO_REUSEPORT) and its own member indexes; "
+        "`--workers` overrides it.",
+    )
     api_keys_file: Path | None = Field(
         None,
         description="YAML or JSON list of hashed API keys ({id, role, branch_id, hash}); written "

@@ -158,12 +158,14 @@ def _cpu_ticks(pid: int) -> int:
 @pytest.mark.slow
 def test_chainscout_serve_workers_each_take_connections(keys: Keys, tmp_path: Path) -> None:
     """Two workers with a socket each: connections opened together are spread over both (one
-    shared socket gave them all to whichever worker woke first), and SIGTERM stops them all."""
+    shared socket gave them all to whichever worker woke first), and SIGTERM stops them all. The
+    number comes from CHAINSCOUT_API_WORKERS, as the compose file sets it."""
     port = _free_port()
     env = {**os.environ, "CHAINSCOUT_DATA_DIR": str(tmp_path / "data"),
-           "CHAINSCOUT_API_KEYS_FILE": str(keys.file), "CHAINSCOUT_STORE": "falkordb"}
+           "CHAINSCOUT_API_KEYS_FILE": str(keys.file), "CHAINSCOUT_STORE": "falkordb",
+           "CHAINSCOUT_API_WORKERS": "2"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "chainscout.cli", "serve", "--port", str(port), "--workers", "2",
+        [sys.executable, "-m", "chainscout.cli", "serve", "--port", str(port),
          "--log-level", "warning"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
