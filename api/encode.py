@@ -1,4 +1,4 @@
-"""Pages of prospects straight to JSON bytes, byte for byte what the response models give.
+"""Pages of prospects straight to JSON bytes, value for value what the response models give.
 
 A page of 20 peers is ≈ 50 KB in which the anchor and the hub recur in every path: building a
 pydantic model per node, validating the page again against the route's response model and
@@ -11,10 +11,12 @@ schema.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
 from fastapi import Response
+from pydantic import BaseModel
 
 from chainscout.graph.stores.base import GraphNode, GraphPath
 from chainscout.queries import results
@@ -76,3 +78,19 @@ def prospect_page(page: results.Page[results.Prospect], mask: bool) -> bytes:
         "items": [_prospect(p, nodes) for p in page.items],
         "total": page.total, "limit": page.limit, "offset": page.offset,
     })
+
+
+_NO_PROSPECTS = {"items": [], "total": 0, "limit": 0, "offset": 0}
+
+
+def model_reply(model: type[BaseModel], mask: bool,
+                pages: Mapping[str, results.Page[results.Prospect]], **fields: Any) -> JSONBytes:
+    """``model(**fields, **{name: views.prospect_page(page, mask)})`` as the route's response:
+    the other fields validated and dumped by the model, the prospect pages by
+    :func:`prospect_page`; the keys in the model's order."""
+    head = model.model_validate({**fields, **dict.fromkeys(pages, _NO_PROSPECTS)})
+    dumped = head.model_dump(mode="json", exclude=set(pages))
+    return JSONBytes(orjson.dumps({
+        name: orjson.Fragment(prospect_page(pages[name], mask)) if name in pages else dumped[name]
+        for name in type(head).model_fields
+    }))

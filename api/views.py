@@ -139,6 +139,8 @@ def prospect(value: results.Prospect, mask: bool, seen: NodeViews | None = None
 
 
 def prospect_page(page: results.Page[results.Prospect], mask: bool) -> models.Page[models.Prospect]:
+    """The page as response models: what the routes' replies are (api/encode.py writes them
+    straight to JSON, held to this by the tests)."""
     seen: NodeViews = {}
     return models.Page[models.Prospect](
         items=[prospect(p, mask, seen) for p in page.items],

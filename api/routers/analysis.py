@@ -11,7 +11,7 @@ from chainscout.graph.model import ENTERPRISE_TAGS
 from chainscout.queries import coverage, gaps
 from chainscout.queries.market import NotFound as MarketNotFound
 
-from .. import models, views
+from .. import encode, models, views
 from ..auth import Principal
 from ..deps import ANALYST, ANY_ROLE, PagingDep, StoreDep
 from .common import READ, invalid, module_errors
@@ -87,7 +87,7 @@ def park_gaps(
     anywhere: Annotated[bool, Query(description="Ignore max_km: fillers anywhere, also "
                                                 "without coordinates.")] = False,
     themes: ThemesQ = None,
-) -> GapReport:
+) -> encode.JSONBytes:
     with module_errors(MarketNotFound):
         report = gaps.chain_gaps(store, park_id, chain_id, thin_below=thin_below,
                                  max_km=None if anywhere else max_km,
@@ -95,15 +95,15 @@ def park_gaps(
                                  filters=filters.value, themes=_themes(themes),
                                  limit=page.limit, offset=page.offset)
     mask = principal.masks_pii
-    return GapReport(
+    return encode.model_reply(
+        GapReport, mask, {"fillers": report.fillers},
         park_id=report.park_id, chain_id=report.chain_id, thin_below=report.thin_below,
         segments=[SegmentGap(segment=views.node(s.segment, mask), members=s.members,
                              status=s.status.value, upstream=list(s.upstream),
                              downstream=list(s.downstream),
                              present_neighbours=list(s.present_neighbours), gap=s.gap,
                              adjacency=s.adjacency) for s in report.segments],
-        gaps=[s.segment_id for s in report.gaps],
-        fillers=views.prospect_page(report.fillers, mask))
+        gaps=[s.segment_id for s in report.gaps])
 
 
 def _group(g: coverage.CoverageGroup) -> CoverageGroup:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from chainscout.queries import expansion
 
-from .. import models, views
+from .. import encode, models
 from ..auth import Principal
 from ..deps import ANALYST, ANY_ROLE, PagingDep, StoreDep
 from .common import READ, invalid, module_errors
@@ -98,15 +98,15 @@ def event_prospects(
     principal: Annotated[Principal, Depends(ANY_ROLE)],
     families: Annotated[list[Family] | None, Query(description="Relation families.")] = None,
     max_hops: Annotated[int, Query(ge=1, le=expansion.MAX_HOPS)] = 2,
-) -> EventProspects:
+) -> encode.JSONBytes:
     """Walks up to `max_hops` over the chosen relation families from the event's subject; each
     prospect carries its score parts and the strongest path from the subject."""
     with module_errors(expansion.ExpansionError):
         result = expansion.expand_event(store, event_id, families=_families(families),
                                         max_hops=max_hops, limit=page.limit,
                                         offset=page.offset)
-    return EventProspects(event=_event(result.event),
-                          prospects=views.prospect_page(result.page, principal.masks_pii))
+    return encode.model_reply(EventProspects, principal.masks_pii, {"prospects": result.page},
+                              event=_event(result.event))
 
 
 @router.post(
@@ -120,7 +120,7 @@ def batch_prospects(
     store: StoreDep,
     page: PagingDep,
     principal: Annotated[Principal, Depends(ANALYST)],
-) -> BatchProspects:
+) -> encode.JSONBytes:
     body.check()
     with module_errors(expansion.ExpansionError):
         batch = expansion.expand_events(
@@ -130,5 +130,6 @@ def batch_prospects(
             families=_families(body.families), max_hops=body.max_hops,
             per_event_limit=body.per_event_limit)
         drawn = expansion.page(store, batch, limit=page.limit, offset=page.offset)
-    return BatchProspects(events=[_event(e) for e in batch.events], skipped=dict(batch.skipped),
-                          prospects=views.prospect_page(drawn, principal.masks_pii))
+    return encode.model_reply(BatchProspects, principal.masks_pii, {"prospects": drawn},
+                              events=[_event(e) for e in batch.events],
+                              skipped=dict(batch.skipped))

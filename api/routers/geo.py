@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from chainscout.graph.stores.base import GraphNode, GraphStore
 from chainscout.queries.runner import run_named
 
-from .. import geo, models, views
+from .. import encode, geo, models, views
 from ..auth import Principal
 from ..deps import ANY_ROLE, PagingDep, StoreDep, check_branch
 from ..errors import NotFound
@@ -69,7 +69,7 @@ def branch_prospects(
     principal: Annotated[Principal, Depends(ANY_ROLE)],
     radius_km: RadiusQ = 10.0,
     include_customers: CustomersQ = False,
-) -> MapProspects:
+) -> encode.JSONBytes:
     """Enterprises within `radius_km` of the branch whose nearest branch (of the same level;
     corporate groups kept on one branch) is this one, ranked by proximity, scale, theme and
     not-yet-customer. A manager key sees only its own branch."""
@@ -81,9 +81,10 @@ def branch_prospects(
     with module_errors():
         result = geo.branch_prospects(store, node, radius_km, customers=include_customers,
                                       limit=page.limit, offset=page.offset)
-    return MapProspects(center=Point(lat=float(lat), lng=float(lng)), radius_km=radius_km,
-                        branch=views.node(node, principal.masks_pii), truncated=result.truncated,
-                        prospects=views.prospect_page(result.page, principal.masks_pii))
+    return encode.model_reply(
+        MapProspects, principal.masks_pii, {"prospects": result.page},
+        center=Point(lat=float(lat), lng=float(lng)), radius_km=radius_km,
+        branch=views.node(node, principal.masks_pii), truncated=result.truncated)
 
 
 @router.get("/prospects/near", summary="Prospects around a point, ranked, with their branch",
@@ -98,13 +99,14 @@ def prospects_near(
     branch_radius_km: Annotated[float, Query(gt=0, le=100, description="How far a branch "
                                                                        "serves.")] = 30.0,
     include_customers: CustomersQ = False,
-) -> MapProspects:
+) -> encode.JSONBytes:
     """Each prospect's path is its branch assignment (nearest branch within
     `branch_radius_km`, derived `NEAREST_BRANCH` relationship)."""
     with module_errors():
         result = geo.near_point(store, lat, lng, radius_km, branch_radius_km=branch_radius_km,
                                 customers=include_customers, limit=page.limit,
                                 offset=page.offset)
-    return MapProspects(center=Point(lat=lat, lng=lng), radius_km=radius_km, branch=None,
-                        truncated=result.truncated,
-                        prospects=views.prospect_page(result.page, principal.masks_pii))
+    return encode.model_reply(
+        MapProspects, principal.masks_pii, {"prospects": result.page},
+        center=Point(lat=lat, lng=lng), radius_km=radius_km, branch=None,
+        truncated=result.truncated)

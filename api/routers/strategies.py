@@ -12,7 +12,7 @@ from chainscout.graph.model import ENTERPRISE_TAGS
 from chainscout.queries import strategies
 from chainscout.queries.market import NotFound as MarketNotFound
 
-from .. import models, views
+from .. import encode, models, views
 from ..auth import Principal
 from ..deps import ANY_ROLE, PagingDep, PeerIndexDep, StoreDep
 from .common import READ, invalid, module_errors
@@ -91,7 +91,7 @@ def industry_park(
                                                          "ranked.")] = 5,
     min_members: Annotated[int, Query(ge=1, le=10_000)] = 1,
     themes: ThemesQ = None,
-) -> ParkStrategy:
+) -> encode.JSONBytes:
     """Parks ranked by members, segment coverage and growth; then the chain's non-customers in
     the top parks, ranked by cluster strength, chain fit, scale and theme, with their paths."""
     chain, segments = _target(chain_id, segment_ids)
@@ -101,15 +101,15 @@ def industry_park(
             parks=parks, min_members=min_members, filters=filters.value,
             themes=_themes(themes), limit=page.limit, offset=page.offset, index=index)
     mask = principal.masks_pii
-    return ParkStrategy(
+    return encode.model_reply(
+        ParkStrategy, mask, {"prospects": result.prospects},
         segment_ids=list(result.segment_ids), since=result.since,
         parks=models.Page[ParkCluster](
             items=[ParkCluster(park=views.node(c.park, mask), members=c.members,
                                active_members=c.active_members, segments=list(c.segments),
                                segment_count=c.segment_count, score=views.score(c.score),
                                strength=c.strength) for c in result.parks.items],
-            total=result.parks.total, limit=result.parks.limit, offset=result.parks.offset),
-        prospects=views.prospect_page(result.prospects, mask))
+            total=result.parks.total, limit=result.parks.limit, offset=result.parks.offset))
 
 
 @router.get("/industry-association", summary="Industry + association: referral channels into the "
@@ -127,7 +127,7 @@ def industry_association(
     associations: Annotated[int, Query(ge=1, le=50, description="Top associations whose "
                                                                 "members are ranked.")] = 5,
     themes: ThemesQ = None,
-) -> AssociationStrategy:
+) -> encode.JSONBytes:
     """Associations ranked by reach and introducers (customers among members); then their
     non-customer members in the chain, ranked, each with the introducer path
     customer → association ← prospect."""
@@ -138,7 +138,8 @@ def industry_association(
             associations=associations, filters=filters.value, themes=_themes(themes),
             limit=page.limit, offset=page.offset, index=index)
     mask = principal.masks_pii
-    return AssociationStrategy(
+    return encode.model_reply(
+        AssociationStrategy, mask, {"prospects": result.prospects},
         segment_ids=list(result.segment_ids),
         associations=models.Page[AssociationChannel](
             items=[AssociationChannel(
@@ -148,5 +149,4 @@ def industry_association(
                 introducer_role=c.introducer_role, score=views.score(c.score),
                 strength=c.strength) for c in result.associations.items],
             total=result.associations.total, limit=result.associations.limit,
-            offset=result.associations.offset),
-        prospects=views.prospect_page(result.prospects, mask))
+            offset=result.associations.offset))

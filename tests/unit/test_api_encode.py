@@ -7,6 +7,7 @@ import json
 import math
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
@@ -98,3 +99,30 @@ def test_demo_like_page_is_byte_for_byte_the_model_dump() -> None:
     masked = json.loads(encode.prospect_page(page, True))["items"][0]
     assert masked["enterprise"]["properties"]["legal_representative"] == "黄*"
     assert "_segment_ids" not in masked["paths"][0]["nodes"][0]["properties"]
+
+
+@settings(max_examples=50, deadline=None)
+@given(page=_pages(), mask=st.booleans(), radius=st.floats(0.1, 50))
+def test_a_model_reply_is_the_model_with_its_pages(page: results.Page[results.Prospect],
+                                                   mask: bool, radius: float) -> None:
+    from chainscout.api.routers.geo import MapProspects, Point
+
+    branch = views.node(_node("Branch", "B1", {"name": "支行", "lat": 31.2}), mask)
+    fields = {"center": Point(lat=31.2, lng=121.5), "radius_km": radius, "branch": branch,
+              "truncated": False}
+    expected = MapProspects(**fields, prospects=views.prospect_page(page, mask))
+    reply = encode.model_reply(MapProspects, mask, {"prospects": page}, **fields)
+    body = json.loads(reply.body)
+    assert list(body) == list(MapProspects.model_fields)  # the model's order
+    assert _same(body, json.loads(expected.model_dump_json()))
+
+
+def test_a_model_reply_validates_the_other_fields() -> None:
+    from pydantic import ValidationError
+
+    from chainscout.api.routers.geo import MapProspects, Point
+
+    with pytest.raises(ValidationError):
+        encode.model_reply(MapProspects, False, {"prospects": results.Page([], 0, 20, 0)},
+                           center=Point(lat=1, lng=2), radius_km="far", branch=None,
+                           truncated=False)
