@@ -127,6 +127,7 @@ def create_app(
                                          owned=store is None,
                                          peer_index_s=settings.peer_index_s,
                                          peer_index_members=settings.peer_index_members,
+                                         peer_index_rows=settings.peer_index_rows,
                                          group_index_s=settings.group_index_s)
     app.state.dispatcher = None
     install_handlers(app)

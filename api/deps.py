@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from chainscout.graph.stores.base import GraphStore, StoreError, StoreUnavailable
-from chainscout.queries.peer_index import MemberIndex
+from chainscout.queries.peer_index import MAX_ROWS, MemberIndex
 from chainscout.settings import Settings
 
 from .auth import KeyRing, Principal, Role
@@ -30,13 +30,15 @@ class StoreHolder:
 
     def __init__(self, opener: Callable[[], GraphStore] | None, store: GraphStore | None = None,
                  owned: bool = True, *, peer_index_s: float = 0.0,
-                 peer_index_members: int = 2_000_000, group_index_s: float = 0.0) -> None:
+                 peer_index_members: int = 2_000_000, peer_index_rows: int = MAX_ROWS,
+                 group_index_s: float = 0.0) -> None:
         self._opener = opener
         self._store = store
         self._owned = owned
         self._lock = threading.Lock()
         self._peer_index_s = peer_index_s
         self._peer_index_members = peer_index_members
+        self._peer_index_rows = peer_index_rows
         self._group_index_s = group_index_s
         self._peer_index: MemberIndex | None = None
 
@@ -63,6 +65,7 @@ class StoreHolder:
             if self._peer_index is None or self._peer_index.store is not store:
                 self._peer_index = MemberIndex(store, max_age_s=self._peer_index_s,
                                                max_members=self._peer_index_members,
+                                               max_rows=self._peer_index_rows,
                                                control_max_age_s=self._group_index_s)
             return self._peer_index
 

@@ -520,11 +520,22 @@ def _api(res: Results, anchors: Any, args: argparse.Namespace,
             "GET /events/{event_id}/prospects": [
                 f"/events/{e}/prospects" for e in anchors.sample(anchors.events)],
         }
+        cpu_of = {"api": server.pids(), **({"store": [store_pid]} if store_pid else {})}
         for name, paths in cases.items():
             # Peers come from the API's member index: time it warm (every anchor's hubs read once).
             out = drive(server.url, key, paths, int(args.api_concurrency), float(args.api_duration),
-                        warm_all="/peers/" in name, warmup=float(args.api_warmup),
-                        cpu_of={"api": server.pids(), **({"store": [store_pid]} if store_pid else {})})
+                        warm_all="/peers/" in name, warmup=float(args.api_warmup), cpu_of=cpu_of)
             put(name, {**out, "workers": workers, **server.memory()})
+    finally:
+        server.stop()
+    # The same pages with no page rows kept: each reads its 20 rows from the store (hubs warm), as
+    # a page of enterprises nobody was shown lately does.
+    server = ApiServer({**env, "CHAINSCOUT_PEER_INDEX_ROWS": "0"}, work, workers=workers)
+    try:
+        out = drive(server.url, key, cases[PEERS_PAGE_CASE], int(args.api_concurrency),
+                    float(args.api_duration), warm_all=True, warmup=float(args.api_warmup),
+                    cpu_of={"api": server.pids(), **({"store": [store_pid]} if store_pid else {})})
+        put(f"{PEERS_PAGE_CASE} (page rows not kept)", {**out, "workers": workers,
+                                                        **server.memory()})
     finally:
         server.stop()

@@ -49,8 +49,8 @@ class Settings(BaseSettings):
         "reading them again, in the background while they keep answering; a load (or, for the "
         "park strategy's growth, an ingested event) shows in them within twice this long. The "
         "enterprises shown in park and association peers pages (node, hub links, segments, "
-        "branches: the last 20,000 per worker, ≈ 3 KB each) are kept as long, then read again "
-        "with the next page that shows them. 0: rank every peers and strategy page in the store.",
+        "branches: at most CHAINSCOUT_PEER_INDEX_ROWS per worker) are kept as long, then read again with the "
+        "next page that shows them. 0: rank every peers and strategy page in the store.",
     )
     peer_index_members: int = Field(
         2_000_000,
@@ -58,6 +58,14 @@ class Settings(BaseSettings):
         description="Members the peers and strategies index holds at most per API worker "
         "(≈ 100–200 bytes each; each node of the group peers' control graph counts as one); "
         "the least recently used hubs are dropped beyond it.",
+    )
+    peer_index_rows: int = Field(
+        20_000,
+        ge=0,
+        description="Enterprises whose page rows (what a park or association peers page shows "
+        "of each: node, hub links, segments, branches; ≈ 3 KB each) the API keeps at most per "
+        "worker, the least recently shown dropped beyond; a page whose rows are all kept costs "
+        "the store nothing. 0: every page reads its rows.",
     )
     group_index_s: float = Field(
         600.0,

@@ -50,8 +50,8 @@ KINDS = ("park", "segment", "association")
 #: Anchors whose facts an index keeps (least recently used dropped beyond).
 MAX_ANCHORS = 100_000
 #: Page rows (one enterprise as a peers page shows it: node, hub links, segments, branches) an
-#: index keeps, all kinds together: ≈ 3.3 KB each at 1M (measured), ≈ 65 MB in all; a thousand
-#: pages of 20, and a park's best-ranked peers recur on every page of its tenants.
+#: index keeps by default, all kinds together: ≈ 3.3 KB each at 1M (measured), ≈ 65 MB in all; a
+#: thousand pages of 20, and a park's best-ranked peers recur on every page of its tenants.
 MAX_ROWS = 20_000
 #: Values derived from held members (a chain's members joined, its places counted) an index
 #: keeps: three per chain asked about.
@@ -302,6 +302,7 @@ class MemberIndex:
 
     def __init__(self, store: GraphStore, *, max_age_s: float = 60.0,
                  max_members: int = 2_000_000,
+                 max_rows: int = MAX_ROWS,
                  control_max_age_s: float = 600.0,
                  clock: Callable[[], float] = time.monotonic,
                  background: Executor | None = None) -> None:
@@ -313,6 +314,8 @@ class MemberIndex:
         #: peers are searched in the store
         self.control_max_age_s = control_max_age_s
         self.max_members = max_members
+        #: page rows kept at most (:meth:`rows`); 0: every page reads its rows
+        self.max_rows = max_rows
         self._clock = clock
         self._background = background
         self._lock = threading.Lock()
@@ -358,7 +361,7 @@ class MemberIndex:
              read: Callable[[list[str]], dict[str, _A]]) -> dict[str, _A]:
         """The page rows of these enterprises (what a page of ``kind`` peers shows of each,
         whichever anchor asks), kept like the anchors' facts: read again once ``max_age_s`` old,
-        the last :data:`MAX_ROWS` kept. Those not held are read in one call; a key the read does
+        the last ``max_rows`` kept. Those not held are read in one call; a key the read does
         not return (no such enterprise any more) is left out, and not kept."""
         now = self._clock()
         found: dict[str, _A] = {}
@@ -376,11 +379,11 @@ class MemberIndex:
         fresh = read(missing)
         with self._lock:
             self.rows_read += len(missing)
-            if epoch == self._epoch:
+            if epoch == self._epoch and self.max_rows > 0:
                 for key, value in fresh.items():
                     self._rows[(kind, key)] = (value, read_at)
                     self._rows.move_to_end((kind, key))
-                while len(self._rows) > MAX_ROWS:
+                while len(self._rows) > self.max_rows:
                     self._rows.popitem(last=False)
         found.update(fresh)
         return found

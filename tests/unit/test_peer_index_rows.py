@@ -1,11 +1,9 @@
 """The member index's page rows: read only for keys not held, kept for max_age_s, the least
-recently used dropped beyond MAX_ROWS, a read under way discarded by an invalidation."""
+recently used dropped beyond max_rows (0: none kept), a read under way discarded by an
+invalidation."""
 
 from __future__ import annotations
 
-import pytest
-
-from chainscout.queries import peer_index
 from chainscout.queries.peer_index import MemberIndex
 
 
@@ -22,9 +20,10 @@ class Reader:
         return {k: f"{k}@{self.version}" for k in keys if k not in self.gone}
 
 
-def _index() -> tuple[MemberIndex, list[float]]:
+def _index(max_rows: int = 100) -> tuple[MemberIndex, list[float]]:
     now = [0.0]
-    return MemberIndex(None, max_age_s=60.0, clock=lambda: now[0]), now  # type: ignore[arg-type]
+    return MemberIndex(None, max_age_s=60.0, max_rows=max_rows,  # type: ignore[arg-type]
+                       clock=lambda: now[0]), now
 
 
 def test_only_the_rows_not_held_are_read_and_gone_ones_are_not_kept() -> None:
@@ -67,9 +66,8 @@ def test_a_read_under_way_when_invalidated_is_not_kept() -> None:
     assert read.asked == [["A"], ["A"]]
 
 
-def test_the_least_recently_used_rows_are_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(peer_index, "MAX_ROWS", 3)
-    index, _ = _index()
+def test_the_least_recently_used_rows_are_dropped() -> None:
+    index, _ = _index(max_rows=3)
     read = Reader()
     index.rows("park", ["A", "B", "C"], read)
     index.rows("park", ["A"], read)  # A used again: B is now the oldest
@@ -77,3 +75,11 @@ def test_the_least_recently_used_rows_are_dropped(monkeypatch: pytest.MonkeyPatc
     read.asked.clear()
     index.rows("park", ["A", "B", "C", "D"], read)
     assert read.asked == [["B"]]
+
+
+def test_with_no_rows_kept_every_page_reads_its_rows() -> None:
+    index, _ = _index(max_rows=0)
+    read = Reader()
+    assert index.rows("park", ["A", "B"], read) == {"A": "A@1", "B": "B@1"}
+    assert index.rows("park", ["A", "B"], read) == {"A": "A@1", "B": "B@1"}
+    assert read.asked == [["A", "B"], ["A", "B"]]
