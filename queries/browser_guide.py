@@ -170,24 +170,13 @@ QUERY_EXAMPLES: dict[str, dict[str, str]] = {
 }
 
 
-def _page_of(pattern: str) -> str:
-    """A one-row ranked page (``[uscc, chain_fit, scale, not_customer]``) of the anchor's first
-    peer over ``pattern`` (from ``a`` to ``b``)."""
-    peer = _first(f"{ANCHOR} MATCH {pattern} WHERE b <> a RETURN b.uscc ORDER BY b.uscc LIMIT 1")
-    return f"[[{peer}, 1.0, 0.5, 1.0]]"
-
-
-for _kind, _pattern, _hub in [
-    ("park", "(a)-[:LOCATED_IN]->(:Park)<-[:LOCATED_IN]-(b:Enterprise)", f"{_PARKS}[0]"),
-    ("segment", "(a)-[:IN_SEGMENT]->(:ChainSegment)<-[:IN_SEGMENT]-(b:Enterprise)",
-     _first(f"{ANCHOR} MATCH (a)-[:IN_SEGMENT]->(s:ChainSegment) "
-            "RETURN s.segment_id ORDER BY s.segment_id LIMIT 1")),
-    ("association", "(a)-[:MEMBER_OF]->(:Association)<-[:MEMBER_OF]-(b:Enterprise)",
-     _first(f"{ANCHOR} MATCH (a)-[:MEMBER_OF]->(x:Association) "
-            "RETURN x.association_id ORDER BY x.association_id LIMIT 1")),
+for _kind, _hub in [
+    ("park", f"{_PARKS}[0]"),
+    ("segment", _first(f"{ANCHOR} MATCH (a)-[:IN_SEGMENT]->(s:ChainSegment) "
+                       "RETURN s.segment_id ORDER BY s.segment_id LIMIT 1")),
+    ("association", _first(f"{ANCHOR} MATCH (a)-[:MEMBER_OF]->(x:Association) "
+                           "RETURN x.association_id ORDER BY x.association_id LIMIT 1")),
 ]:
-    if _kind == "segment":  # park and association pages are built from peer_rows_<kind>
-        QUERY_EXAMPLES[f"peers_{_kind}_page"] = {"page": _page_of(_pattern), "total": "1"}
     QUERY_EXAMPLES[f"peer_members_{_kind}"] = {"hub": _hub}
     QUERY_EXAMPLES[f"peer_member_sets_{_kind}"] = {"hub": _hub}
 _CHAIN_SEGMENT = _first(f"MATCH (s:ChainSegment {{chain_id: '{EXAMPLE_CHAIN}'}}) "

@@ -7,10 +7,10 @@ a segment and its neighbours at 1M enterprises. The index reads each hub's membe
 (``peer_members_*`` and ``peer_member_sets_*``: the facts those queries filter and rank on, as
 scalar rows), keeps them as arrays, and answers a page by vectorised filters and a partial sort;
 the anchor's own hubs and segments (``peer_anchor``) are kept alongside. A page's rows and paths
-come from the enterprises' page rows (``peer_rows_park`` / ``peer_rows_association``: node, hub
-links, segments, branches), kept per enterprise and read only for those not held, or, for
-segment peers, from one small query per page (``peers_segment_page``). The ranks, totals and
-rows are those of the Cypher queries, bit for bit (tests compare both paths on both stores).
+come from the enterprises' page rows (``peer_rows_<kind>``: node, hub links, segments, branches,
+a segment's links up- and downstream), kept per enterprise and read only for those not held. The
+ranks, totals and rows are those of the Cypher queries, bit for bit (tests compare both paths on
+both stores).
 
 Freshness: the index is a cache of the graph. A hub is read again once its members are
 ``max_age_s`` old (in the background while they keep answering, see :class:`MemberIndex`), and

@@ -12,8 +12,8 @@ Ranking (score parts, weights from ranking.yaml):
 
 Ties go to the lower USCC. Park, segment and association peers are ranked and paged by the store (a
 park or segment may hold tens of thousands), or, given a member index (queries/peer_index.py, as the
-API does), ranked in process, with only the page's rows read (park and association pages: only
-those the index does not hold). The corporate group is found by a bounded breadth-first search
+API does), ranked in process, with only the page's rows read (only those the index does not
+hold). The corporate group is found by a bounded breadth-first search
 over control edges (``CONTROLS``, majority ``HOLDS_SHARES``, optionally through persons who hold
 majorities), one query per level, then ranked here; with a member index the same search walks
 its copy of the control graph (queries/group_index.py) and only the page is read.
@@ -187,11 +187,7 @@ def peers(
     if index is not None:
         ranked = rank_members(index.members(kind.value, anchor.hubs(kind)), uscc, filters,
                               anchor.chain_fit(kind), weight_map(w, *_PARTS), offset, limit)
-        if kind is PeerKind.SEGMENT:
-            rows = run_named(store, f"{_PAGED_QUERIES[kind]}_page",
-                             {**params, "page": ranked.rows, "total": ranked.total})
-        else:
-            rows = _held_page_rows(store, index, kind, uscc, ranked.rows, ranked.total)
+        rows = _held_page_rows(store, index, kind, anchor, ranked.rows, ranked.total)
     else:
         params.update(filters.params(), w=weight_map(w, *_PARTS), skip=offset, limit=limit)
         if kind is not PeerKind.SEGMENT:
@@ -223,50 +219,82 @@ class AnchorParts:
         return [(rel, node) for rel, node in self.hops if node.key == hub]
 
 
+#: ``[segment id, UPSTREAM_OF relationship, other segment id]`` links of a row's segments.
+SegmentLinks = tuple[tuple[str, GraphRelationship, str], ...]
+
+
 @dataclass(frozen=True)
 class PeerRow:
-    """One enterprise as a page of park or association peers shows it, whichever anchor asks
-    (``peer_rows_<kind>``): its node, its links to all its hubs, segments and branches."""
+    """One enterprise as a page of peers of one kind shows it, whichever anchor asks
+    (``peer_rows_<kind>``): its node, its links to all its hubs, segments and branches; for
+    segment peers also its segments' links down- and upstream."""
 
     node: GraphNode
     hops: tuple[tuple[GraphRelationship, GraphNode], ...]
     segments: Any
     branches: Any
+    down: SegmentLinks = ()
+    up: SegmentLinks = ()
+
+
+def _links(value: Any) -> SegmentLinks:
+    return tuple((str(mine), rel, str(theirs)) for mine, rel, theirs in value or ())
 
 
 def _read_peer_rows(store: GraphStore, kind: PeerKind, usccs: list[str]) -> dict[str, PeerRow]:
     return {str(r["uscc"]): PeerRow(r["enterprise"], tuple((rel, hub) for rel, hub in r["hops"] or ()),
-                                    r["segments"], r["branches"])
+                                    r["segments"], r["branches"], _links(r.get("down")),
+                                    _links(r.get("up")))
             for r in run_named(store, f"peer_rows_{kind.value}", {"usccs": usccs})}
 
 
-def _held_page_rows(store: GraphStore, index: MemberIndex, kind: PeerKind, uscc: str,
+def _segment_pair(pairs: Sequence[tuple[str, str]], segments: Any) -> tuple[str, str] | None:
+    """The (anchor segment, peer segment) pair a segment peer's path takes: the same segment
+    before a neighbouring one, then by the peer's segment and the anchor's, compared as the
+    text ``peers_segment`` orders them by."""
+    held = {str(s) for s in segments or ()}
+    return min(((mine, target) for mine, target in pairs if target in held),
+               key=lambda p: ("0" if p[0] == p[1] else "1") + p[1] + "|" + p[0], default=None)
+
+
+def _held_page_rows(store: GraphStore, index: MemberIndex, kind: PeerKind, facts: PeerAnchor,
                     page: Sequence[Sequence[Any]], total: int) -> list[Row]:
-    """The rows a page query returns for a ranked page (``[uscc, chain_fit, scale, not_customer]``
-    rows; ``peers_segment_page`` is one), built from the anchor's and the peers' page rows the
-    index holds: a page whose rows are all held reads nothing. The anchor and its links to all
-    its hubs come in the first row; each peer's ``via`` is the least hub it shares with the
-    anchor."""
-    held = index.rows(kind.value, [uscc, *(str(r[0]) for r in page)],
+    """The rows ``peers_<kind>`` returns for a page ranked by the index (``[uscc, chain_fit,
+    scale, not_customer]`` rows), built from the anchor's and the peers' page rows the index
+    holds: a page whose rows are all held reads nothing. The anchor and its links to all its hubs
+    come in the first row; a park or association peer's ``via`` is the least hub it shares with
+    the anchor, a segment peer's the segment its path takes (:func:`_segment_pair`)."""
+    held = index.rows(kind.value, [facts.uscc, *(str(r[0]) for r in page)],
                       lambda keys: _read_peer_rows(store, kind, keys))
-    anchor = held.get(uscc)
+    anchor = held.get(facts.uscc)
     if anchor is None:  # no longer in the graph: no rows, as the query finds no anchor
         return []
     mine = {hub.key for _, hub in anchor.hops}
     rows: list[Row] = []
     for i, (peer, chain_fit, scale, not_customer) in enumerate(page):
         row = held.get(str(peer))
-        links = [(rel, hub.key) for rel, hub in row.hops if hub.key in mine] if row else []
-        shared = [key for _, key in links]
-        via = min(shared) if shared else None
-        rows.append({
-            "total": total, "i": i, "enterprise": row.node if row else None, "via": via,
+        out: Row = {
+            "total": total, "i": i, "enterprise": row.node if row else None,
             "anchor": anchor.node if i == 0 else None,
             "anchor_hops": list(anchor.hops) if i == 0 else None,
-            "peer_hops": [rel for rel, key in links if key == via], "shared": shared,
             "segments": row.segments if row else [], "branches": row.branches if row else [],
             "chain_fit": chain_fit, "scale": scale, "not_customer": not_customer,
-        })
+        }
+        if kind is PeerKind.SEGMENT:
+            pair = _segment_pair(facts.pairs, row.segments if row else ())
+            mine_via, via = pair if pair else (None, None)
+            out.update(
+                via=via, anchor_via=mine_via,
+                peer_hops=[(rel, hub) for rel, hub in row.hops if hub.key == via] if row else [],
+                down_links=[d for x, d, y in anchor.down if x == mine_via and y == via],
+                up_links=[u for x, u, y in anchor.up if x == mine_via and y == via])
+        else:
+            links = [(rel, hub.key) for rel, hub in row.hops if hub.key in mine] if row else []
+            shared = [key for _, key in links]
+            via = min(shared) if shared else None
+            out.update(via=via, peer_hops=[rel for rel, key in links if key == via],
+                       shared=shared)
+        rows.append(out)
     return rows or [{"total": total, "i": None, "enterprise": None, "anchor": anchor.node,
                      "anchor_hops": list(anchor.hops)}]
 
