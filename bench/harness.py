@@ -508,34 +508,31 @@ def _api(res: Results, anchors: Any, args: argparse.Namespace,
     key = make_key(keys)
     env = {**env, "CHAINSCOUT_API_KEYS_FILE": str(keys)}
     workers = int(args.api_workers)
-    server = ApiServer(env, work, workers=workers)
-    try:
-        park_firms = anchors.sample(anchors.park_firms)
-        cases = {
-            # The web page's page of peers, and the default page other tools take.
-            PEERS_PAGE_CASE: [f"/enterprises/{u}/peers/park?limit={WEB_PAGE_PEERS}"
-                              for u in park_firms],
-            "GET /enterprises/{uscc}/peers/park": [f"/enterprises/{u}/peers/park"
-                                                   for u in park_firms],
-            "GET /events/{event_id}/prospects": [
-                f"/events/{e}/prospects" for e in anchors.sample(anchors.events)],
-        }
-        cpu_of = {"api": server.pids(), **({"store": [store_pid]} if store_pid else {})}
-        for name, paths in cases.items():
-            # Peers come from the API's member index: time it warm (every anchor's hubs read once).
-            out = drive(server.url, key, paths, int(args.api_concurrency), float(args.api_duration),
-                        warm_all="/peers/" in name, warmup=float(args.api_warmup), cpu_of=cpu_of)
-            put(name, {**out, "workers": workers, **server.memory()})
-    finally:
-        server.stop()
-    # The same pages with no page rows kept: each reads its 20 rows from the store (hubs warm), as
-    # a page of enterprises nobody was shown lately does.
-    server = ApiServer({**env, "CHAINSCOUT_PEER_INDEX_ROWS": "0"}, work, workers=workers)
-    try:
-        out = drive(server.url, key, cases[PEERS_PAGE_CASE], int(args.api_concurrency),
-                    float(args.api_duration), warm_all=True, warmup=float(args.api_warmup),
-                    cpu_of={"api": server.pids(), **({"store": [store_pid]} if store_pid else {})})
-        put(f"{PEERS_PAGE_CASE} (page rows not kept)", {**out, "workers": workers,
-                                                        **server.memory()})
-    finally:
-        server.stop()
+    park_firms = anchors.sample(anchors.park_firms)
+    cases = {
+        # The web page's page of peers, and the default page other tools take.
+        PEERS_PAGE_CASE: [f"/enterprises/{u}/peers/park?limit={WEB_PAGE_PEERS}" for u in park_firms],
+        "GET /enterprises/{uscc}/peers/park": [f"/enterprises/{u}/peers/park" for u in park_firms],
+        "GET /events/{event_id}/prospects": [
+            f"/events/{e}/prospects" for e in anchors.sample(anchors.events)],
+    }
+
+    def serve_cases(settings: dict[str, str], chosen: dict[str, list[str]], suffix: str) -> None:
+        server = ApiServer({**env, **settings}, work, workers=workers)
+        try:
+            cpu_of = {"api": server.pids(), **({"store": [store_pid]} if store_pid else {})}
+            for name, paths in chosen.items():
+                # Peers come from the API's member index: time it warm (every anchor's page
+                # requested once).
+                out = drive(server.url, key, paths, int(args.api_concurrency),
+                            float(args.api_duration), warm_all="/peers/" in name,
+                            warmup=float(args.api_warmup), cpu_of=cpu_of)
+                put(name + suffix, {**out, "workers": workers, **server.memory()})
+        finally:
+            server.stop()
+
+    serve_cases({}, cases, "")
+    # The web page's pages with no page rows kept: each reads its 20 rows from the store (hubs
+    # warm), as a page of enterprises nobody was shown lately does.
+    serve_cases({"CHAINSCOUT_PEER_INDEX_ROWS": "0"}, {PEERS_PAGE_CASE: cases[PEERS_PAGE_CASE]},
+                " (page rows not kept)")

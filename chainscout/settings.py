@@ -48,7 +48,7 @@ class Settings(BaseSettings):
         "associations it has ranked peers or market strategies in (an in-process index) before "
         "reading them again, in the background while they keep answering; a load (or, for the "
         "park strategy's growth, an ingested event) shows in them within twice this long. The "
-        "enterprises shown in park and association peers pages (node, hub links, segments, "
+        "enterprises shown in park, segment and association peers pages (node, hub links, segments, "
         "branches: at most CHAINSCOUT_PEER_INDEX_ROWS per worker) are kept as long, then read again with the "
         "next page that shows them. 0: rank every peers and strategy page in the store.",
     )
@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     peer_index_rows: int = Field(
         20_000,
         ge=0,
-        description="Enterprises whose page rows (what a park or association peers page shows "
+        description="Enterprises whose page rows (what a park, segment or association peers page shows "
         "of each: node, hub links, segments, branches; ≈ 3 KB each) the API keeps at most per "
         "worker, the least recently shown dropped beyond; a page whose rows are all kept costs "
         "the store nothing. 0: every page reads its rows.",

@@ -33,6 +33,7 @@ from .market import (
     NO_FILTER,
     EnterpriseFilter,
     NotFound,
+    RankedRows,
     as_float,
     check_page,
     customer_why,
@@ -187,14 +188,13 @@ def peers(
     if index is not None:
         ranked = rank_members(index.members(kind.value, anchor.hubs(kind)), uscc, filters,
                               anchor.chain_fit(kind), weight_map(w, *_PARTS), offset, limit)
-        rows = _held_page_rows(store, index, kind, anchor, ranked.rows, ranked.total)
+        parts, page = _held_page(store, index, kind, anchor, ranked.rows, ranked.total)
     else:
         params.update(filters.params(), w=weight_map(w, *_PARTS), skip=offset, limit=limit)
         if kind is not PeerKind.SEGMENT:
             params.update(own=list(anchor.own), near=list(anchor.near))
         rows = run_named(store, _PAGED_QUERIES[kind], params)
-    page = ranked_page(rows)
-    parts = AnchorParts.of(rows)
+        parts, page = AnchorParts.of(rows), ranked_page(rows)
     items = [_paged_prospect(kind, row, parts, w) for row in page.rows]
     return Page(items, page.total, limit, offset)
 
@@ -231,8 +231,8 @@ class PeerRow:
 
     node: GraphNode
     hops: tuple[tuple[GraphRelationship, GraphNode], ...]
-    segments: Any
-    branches: Any
+    segments: tuple[str, ...]
+    branches: tuple[str, ...]
     down: SegmentLinks = ()
     up: SegmentLinks = ()
 
@@ -243,60 +243,56 @@ def _links(value: Any) -> SegmentLinks:
 
 def _read_peer_rows(store: GraphStore, kind: PeerKind, usccs: list[str]) -> dict[str, PeerRow]:
     return {str(r["uscc"]): PeerRow(r["enterprise"], tuple((rel, hub) for rel, hub in r["hops"] or ()),
-                                    r["segments"], r["branches"], _links(r.get("down")),
-                                    _links(r.get("up")))
+                                    str_list(r["segments"]), str_list(r["branches"]),
+                                    _links(r.get("down")), _links(r.get("up")))
             for r in run_named(store, f"peer_rows_{kind.value}", {"usccs": usccs})}
 
 
-def _segment_pair(pairs: Sequence[tuple[str, str]], segments: Any) -> tuple[str, str] | None:
+def _segment_pair(pairs: Sequence[tuple[str, str]], segments: Sequence[str]
+                  ) -> tuple[str, str] | None:
     """The (anchor segment, peer segment) pair a segment peer's path takes: the same segment
     before a neighbouring one, then by the peer's segment and the anchor's, compared as the
     text ``peers_segment`` orders them by."""
-    held = {str(s) for s in segments or ()}
-    return min(((mine, target) for mine, target in pairs if target in held),
+    return min(((mine, target) for mine, target in pairs if target in segments),
                key=lambda p: ("0" if p[0] == p[1] else "1") + p[1] + "|" + p[0], default=None)
 
 
-def _held_page_rows(store: GraphStore, index: MemberIndex, kind: PeerKind, facts: PeerAnchor,
-                    page: Sequence[Sequence[Any]], total: int) -> list[Row]:
-    """The rows ``peers_<kind>`` returns for a page ranked by the index (``[uscc, chain_fit,
-    scale, not_customer]`` rows), built from the anchor's and the peers' page rows the index
-    holds: a page whose rows are all held reads nothing. The anchor and its links to all its hubs
-    come in the first row; a park or association peer's ``via`` is the least hub it shares with
-    the anchor, a segment peer's the segment its path takes (:func:`_segment_pair`)."""
+def _held_page(store: GraphStore, index: MemberIndex, kind: PeerKind, facts: PeerAnchor,
+               page: Sequence[Sequence[Any]], total: int) -> tuple[AnchorParts, RankedRows]:
+    """A page ranked by the index (``[uscc, chain_fit, scale, not_customer]`` rows) as
+    ``peers_<kind>`` would return it, built from the anchor's and the peers' page rows the index
+    holds: a page whose rows are all held reads nothing. A park or association peer's ``via`` is
+    the least hub it shares with the anchor, a segment peer's the segment its path takes
+    (:func:`_segment_pair`); a peer no longer in the graph is left out, an anchor no longer in it
+    leaves the page empty (total 0), as the query would."""
     held = index.rows(kind.value, [facts.uscc, *(str(r[0]) for r in page)],
                       lambda keys: _read_peer_rows(store, kind, keys))
     anchor = held.get(facts.uscc)
-    if anchor is None:  # no longer in the graph: no rows, as the query finds no anchor
-        return []
-    mine = {hub.key for _, hub in anchor.hops}
+    if anchor is None:
+        return AnchorParts(), RankedRows(0)
+    mine = {hub.key for _, hub in anchor.hops}  # the anchor's parks or associations
     rows: list[Row] = []
-    for i, (peer, chain_fit, scale, not_customer) in enumerate(page):
+    for peer, chain_fit, scale, not_customer in page:
         row = held.get(str(peer))
-        out: Row = {
-            "total": total, "i": i, "enterprise": row.node if row else None,
-            "anchor": anchor.node if i == 0 else None,
-            "anchor_hops": list(anchor.hops) if i == 0 else None,
-            "segments": row.segments if row else [], "branches": row.branches if row else [],
-            "chain_fit": chain_fit, "scale": scale, "not_customer": not_customer,
-        }
+        if row is None:
+            continue
+        out: Row = {"enterprise": row.node, "segments": row.segments, "branches": row.branches,
+                    "chain_fit": chain_fit, "scale": scale, "not_customer": not_customer}
         if kind is PeerKind.SEGMENT:
-            pair = _segment_pair(facts.pairs, row.segments if row else ())
-            mine_via, via = pair if pair else (None, None)
+            mine_via, via = _segment_pair(facts.pairs, row.segments) or (None, None)
             out.update(
                 via=via, anchor_via=mine_via,
-                peer_hops=[(rel, hub) for rel, hub in row.hops if hub.key == via] if row else [],
+                peer_hops=[(rel, hub) for rel, hub in row.hops if hub.key == via],
                 down_links=[d for x, d, y in anchor.down if x == mine_via and y == via],
                 up_links=[u for x, u, y in anchor.up if x == mine_via and y == via])
         else:
-            links = [(rel, hub.key) for rel, hub in row.hops if hub.key in mine] if row else []
+            links = [(rel, hub.key) for rel, hub in row.hops if hub.key in mine]
             shared = [key for _, key in links]
             via = min(shared) if shared else None
             out.update(via=via, peer_hops=[rel for rel, key in links if key == via],
                        shared=shared)
         rows.append(out)
-    return rows or [{"total": total, "i": None, "enterprise": None, "anchor": anchor.node,
-                     "anchor_hops": list(anchor.hops)}]
+    return AnchorParts(anchor.node, anchor.hops), RankedRows(total, rows)
 
 
 def _paged_prospect(kind: PeerKind, row: Row, parts: AnchorParts, w: RankingWeights) -> Prospect:

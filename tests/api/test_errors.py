@@ -116,15 +116,20 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.mark.slow
-def test_chainscout_serve_runs_on_the_embedded_store(keys: Keys, tmp_path: Path) -> None:
-    port = _free_port()
+def _serve(keys: Keys, tmp_path: Path, port: int, **settings: str) -> subprocess.Popen[bytes]:
+    """``chainscout serve`` on the embedded store in ``tmp_path``, with these settings more."""
     env = {**os.environ, "CHAINSCOUT_DATA_DIR": str(tmp_path / "data"),
-           "CHAINSCOUT_API_KEYS_FILE": str(keys.file), "CHAINSCOUT_STORE": "falkordb"}
-    process = subprocess.Popen(
+           "CHAINSCOUT_API_KEYS_FILE": str(keys.file), "CHAINSCOUT_STORE": "falkordb", **settings}
+    return subprocess.Popen(
         [sys.executable, "-m", "chainscout.cli", "serve", "--port", str(port),
          "--log-level", "warning"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+@pytest.mark.slow
+def test_chainscout_serve_runs_on_the_embedded_store(keys: Keys, tmp_path: Path) -> None:
+    port = _free_port()
+    process = _serve(keys, tmp_path, port)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -161,13 +166,7 @@ def test_chainscout_serve_workers_each_take_connections(keys: Keys, tmp_path: Pa
     shared socket gave them all to whichever worker woke first), and SIGTERM stops them all. The
     number comes from CHAINSCOUT_API_WORKERS, as the compose file sets it."""
     port = _free_port()
-    env = {**os.environ, "CHAINSCOUT_DATA_DIR": str(tmp_path / "data"),
-           "CHAINSCOUT_API_KEYS_FILE": str(keys.file), "CHAINSCOUT_STORE": "falkordb",
-           "CHAINSCOUT_API_WORKERS": "2"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "chainscout.cli", "serve", "--port", str(port),
-         "--log-level", "warning"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = _serve(keys, tmp_path, port, CHAINSCOUT_API_WORKERS="2")
     try:
         deadline = time.monotonic() + 90
         workers: list[int] = []
