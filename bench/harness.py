@@ -169,7 +169,7 @@ def run_all(args: argparse.Namespace) -> None:
                    "--api-workers", str(args.api_workers), "--bulk-events", str(args.bulk_events),
                    *(["--main-paths-only"] if args.main_paths_only else []),
                    *(["--no-report"] if args.no_report else []),
-                   "--neo4j-load", args.neo4j_load, "--cases", args.cases,
+                   "--neo4j-load", args.neo4j_load, *(["--cases", args.cases] if args.cases else []),
                    *(["--reuse"] if args.reuse else [])]
             print(f"== {shlex.join(cmd[1:])}", flush=True)
             code = subprocess.call(cmd, cwd=ROOT)

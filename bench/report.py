@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -99,7 +100,8 @@ def render(results: list[dict[str, Any]]) -> str:
                      " / ".join(str(x) for x in ms.get("loadavg", [])),
                      " / ".join(str(x) for x in me.get("loadavg", [])) or "–",
                      ", ".join(f"{k} {v}" for k, v in sv.items()) or "–",
-                     "`" + str(r.get("command", "")).replace("run-one --size ", "run --sizes ")
+                     "`" + re.sub(r" --cases ?(?= --|$)", "",  # an empty --cases says nothing
+                                  str(r.get("command", "")).replace("run-one --size ", "run --sizes "))
                      + "`"])
     out += _table(["size", "store", "started", "finished", "load avg at start (1/5/15 min)",
                    "load avg at end", "server", "command"], rows)
