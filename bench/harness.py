@@ -211,7 +211,7 @@ def run_one(args: argparse.Namespace) -> None:
     sections = set(str(args.only).split(","))
     from .report import write_report
 
-    res = Results(size, store_name, " ".join(["python -m bench", *sys.argv[1:]]),
+    res = Results(size, store_name, shlex.join(["python", "-m", "bench", *sys.argv[1:]]),
                   None if args.no_report else write_report)  # BENCHMARKS.md after every figure
     if args.reuse and "loads" not in sections:
         res.memory_suffix = f" (rerun: {', '.join(sorted(sections))})"

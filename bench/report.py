@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -85,7 +84,8 @@ def render(results: list[dict[str, Any]]) -> str:
         "Sizes are enterprises in the seeded demo data set (`chainscout demo-data`, seed 7); "
         "**rows** are input rows read from the files (incl. validation and rejects), **graph "
         "rows** the node and relationship rows written. Latencies are ms over seeded random "
-        "anchors (seed 11) after 3 warm-up calls. Ratios compare figures measured side by side "
+        "anchors (seed 11) after 3 warm-up calls (peers and strategies as the API serves them: after "
+        "one call per anchor). Ratios compare figures measured side by side "
         "in the same run on the same machine.", ""]
     analysis = ROOT / "bench" / "analysis.md"
     if analysis.exists():
@@ -100,8 +100,7 @@ def render(results: list[dict[str, Any]]) -> str:
                      " / ".join(str(x) for x in ms.get("loadavg", [])),
                      " / ".join(str(x) for x in me.get("loadavg", [])) or "–",
                      ", ".join(f"{k} {v}" for k, v in sv.items()) or "–",
-                     "`" + re.sub(r" --cases ?(?= --|$)", "",  # an empty --cases says nothing
-                                  str(r.get("command", "")).replace("run-one --size ", "run --sizes "))
+                     "`" + str(r.get("command", "")).replace("run-one --size ", "run --sizes ")
                      + "`"])
     out += _table(["size", "store", "started", "finished", "load avg at start (1/5/15 min)",
                    "load avg at end", "server", "command"], rows)
@@ -327,10 +326,9 @@ def render(results: list[dict[str, Any]]) -> str:
             # a batch of 100k events is the goal itself; a day's events only project it (and
             # overstate it: the exported-graph engine pays its export once per batch)
             full = {n: f for n, f in entries.items() if int(f.get("events") or 0) >= 100_000}
-            if not full and entries:  # smaller data sets: project from their largest batch only
-                largest = max(entries, key=lambda n: int(entries[n].get("events") or 0))
-                entries = {largest: entries[largest]}
-            for name, f in (full or entries).items():
+            # smaller data sets: projected from their largest batch only
+            largest = max(entries, key=lambda n: int(entries[n].get("events") or 0), default=None)
+            for name, f in (full or ({largest: entries[largest]} if largest else {})).items():
                 projected = 100_000 / float(f["events_per_s"])
                 ok = projected <= 60
                 how = "measured" if name in full else "projected linearly"
