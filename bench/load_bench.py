@@ -128,6 +128,15 @@ def reaped_children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) another process has used so far; 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Clock:
     """Wall time and the CPU time of this process and of the store's server process.
 
@@ -147,13 +156,7 @@ class Clock:
         return (time.process_time() - self.cpu) + (reaped_children_cpu() - self.children)
 
     def _server_cpu(self) -> float:
-        if self.server_pid is None:
-            return 0.0
-        try:
-            fields = Path(f"/proc/{self.server_pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return 0.0 if self.server_pid is None else process_cpu(self.server_pid)
 
     def line(self, name: str, rows: int, extra: str = "") -> None:
         wall = time.perf_counter() - self.wall

@@ -13,7 +13,10 @@ graph that had nodes deleted would reuse their ids), the model's indexes and con
 created right after that first small batch, and the later batches keep them up to date. Batches
 go to the server from a sender thread, in order, so the server inserts one while the loader
 checks and encodes the next. Encoding is column-wise: every property column becomes a binary
-column (type byte + value) with pyarrow and numpy, and a batch is one join of those columns.
+column (type byte + value) with pyarrow and numpy, and a batch is one join of those columns. With
+two loader processes (loaders/second_process.py) a forked copy of this sink checks and sends the
+officers once every node is built: it knows every node id, assigns none, and its ``GRAPH.BULK``
+commands (edges only) interleave with this one's at the server, each one whole.
 
 The build also writes the derived properties (loaders/derive.py), so the load needs no derive pass
 over the whole graph after it (≈ 20 s of server time at 1M enterprises, most of it setting
@@ -104,6 +107,8 @@ class FalkorBulkSink:
         self._chunk_start = 0
         #: Enterprises whose segments were linked after their node was written.
         self._late_segments: set[int] = set()
+        #: False in a forked part: node ids are assigned in one process only.
+        self._nodes_allowed = True
         # The server inserts batch n while this thread checks and encodes batch n+1. (Encoding
         # on a thread of its own as well measured no faster: hashing holds the GIL.)
         self._sender = OrderedWorker("chainscout-bulk-sender", _SEND_DEPTH)
@@ -132,6 +137,25 @@ class FalkorBulkSink:
         self._deferred.clear()
         self._sender.abort()
 
+    # -- PartSink: a forked loader sends some relationship kinds on a connection of its own -----
+    def drain(self) -> None:
+        self._flush()
+        self._sender.close()  # nothing in flight at the fork; the next submit starts a thread
+
+    def part(self, name: str, targets: dict[str, TargetStats]) -> FalkorBulkSink:
+        """This sink in a forked loader: the node ids built so far, nothing pending. Its commands
+        go on a connection of the child's own (redis-py's pools reconnect in a forked process)."""
+        part = FalkorBulkSink(self.store, self.model, targets, apply_schema=False)
+        part._ids, part._next_id, part._begun, part._nodes_allowed = (
+            self._ids, self._next_id, True, False)
+        return part
+
+    def outputs(self) -> None:
+        return None  # everything it sent is in the graph already
+
+    def adopt(self, outputs: None) -> None:
+        return None
+
     # -- nodes and edges -----------------------------------------------------------------------
     def _flush(self) -> None:
         """Send the chunk: nodes first, each enterprise with the segments its chunk links it to."""
@@ -152,6 +176,8 @@ class FalkorBulkSink:
     def _nodes(self, rows: TargetRows, snapshot: str, source: str,
                segments: dict[str, set[str]]) -> None:
         assert rows.node is not None and rows.key is not None
+        if not self._nodes_allowed:
+            raise LoadError(None, f"bulk build: a second loader cannot build {rows.node.label} nodes")
         node = rows.node
         keys = rows.key.to_pylist()
         start = self._next_id

@@ -84,8 +84,9 @@ class LoadOptions:
     apply_schema: bool = True
     #: Build an empty embedded FalkorDB graph with GRAPH.BULK instead of upserts (same result).
     bulk_when_empty: bool = True
-    #: Loader processes: with 2, a sink that can write a part of its own (the bulk-import files)
-    #: has the largest relationship kind checked and written by a second one (second_process.py).
+    #: Loader processes: with 2, a sink that can write a part of its own (the bulk-import files,
+    #: the GRAPH.BULK build) has the largest relationship kind checked and written by a second one
+    #: (second_process.py).
     processes: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))
 
 

@@ -1,18 +1,21 @@
 """Some relationship kinds checked and written by a second process while the loader goes on.
 
 A load is one Python process, so checking and transforming rows uses one core. Writing the bulk
-import files has no server to wait for: that core is the whole bound. Once the node kinds are
-done, every key registry the relationship kinds read is complete and no longer changes, so the
-largest relationship kind (officers: ≈ 36 % of the rows of a national build) can be checked and
-written by a forked copy of the loader into files of its own while this one goes on with the
-others. The child sends back its file counts, target counts, rejects and the files it wrote; the
-parent adds them to the load's summary, rejects file and file list, so the result is the same
-as one process's (only the rejects of those kinds come last in the rejects file).
+import files has no server to wait for: that core is the whole bound; a ``GRAPH.BULK`` build
+leaves the embedded server idle whenever the loader is still checking the next batch. Once the
+node kinds are done, every key registry the relationship kinds read is complete and no longer
+changes, so the largest relationship kind (officers: ≈ 36 % of the rows of a national build) can be
+checked and written by a forked copy of the loader while this one goes on with the others. The
+child sends back its file counts, target counts, rejects and what it wrote; the parent adds them to
+the load's summary, rejects file and outputs, so the result is the same as one process's (only the
+rejects of those kinds come last in the rejects file).
 
-Only a sink that can write a part of its own (:class:`PartSink`: the bulk-import files) is split,
-and only where ``fork`` exists. Nothing else runs while the child is forked: the parent's writer
-thread is drained first, and the child never touches the parent's open files (it leaves with
-``os._exit``, as every ``multiprocessing`` child does).
+Only a sink that can write a part of its own (:class:`PartSink`: the bulk-import files, which the
+child writes into files of its own, and the ``GRAPH.BULK`` build, whose child sends the
+relationships on a connection of its own) is split, and only where ``fork`` exists. Nothing else
+runs while the child is forked: the parent's writer thread is drained first, and the child never
+touches the parent's open files or sockets (it leaves with ``os._exit``, as every
+``multiprocessing`` child does; redis-py's pools open new connections in a forked process).
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import socket
 from collections.abc import Mapping
@@ -11,7 +12,9 @@ from typing import Any, ClassVar
 
 import pytest
 
+import chainscout.loaders.pipeline as pipeline
 from chainscout.graph.stores.base import GraphStore
+from chainscout.loaders.errors import LoadError
 from chainscout.loaders.pipeline import LoadOptions, LoadSummary, load_directory
 from chainscout.loaders.rejects import read_rejects
 
@@ -278,17 +281,34 @@ def test_a_crashed_load_resumes_without_duplicates(store: GraphStore, demo_dir: 
 
 @pytest.mark.falkordb
 def test_bulk_build_of_an_empty_graph_equals_the_upserts(
-        falkordb_server: Any, demo_dir: Path, tmp_path: Path) -> None:
+        falkordb_server: Any, demo_dir: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """In one process and with the officers sent by a forked second loader: the same graph."""
     from chainscout.graph.stores.falkordb_store import FalkorDBStore
 
+    forks: list[object] = []
+    start = pipeline.SecondProcess.__init__
+
+    def counted(self: Any, *args: Any) -> None:
+        forks.append(self)
+        start(self, *args)
+
+    monkeypatch.setattr(pipeline.SecondProcess, "__init__", counted)
     bulk = FalkorDBStore(falkordb_server.connect(), "bulk_vs_upsert_a")
+    single = FalkorDBStore(falkordb_server.connect(), "bulk_vs_upsert_c")
     upsert = FalkorDBStore(falkordb_server.connect(), "bulk_vs_upsert_b")
     try:
-        built = load(bulk, demo_dir, tmp_path)
+        built = load(bulk, demo_dir, tmp_path, processes=2)
+        assert len(forks) == 1
+        alone = load(single, demo_dir, tmp_path, processes=1)
+        assert len(forks) == 1
         merged = load(upsert, demo_dir, tmp_path, bulk_when_empty=False)
-        assert {k: (v.sent, v.created) for k, v in built.targets.items()} == {
-            k: (v.sent, v.created) for k, v in merged.targets.items()}
-        assert _dump(bulk) == _dump(upsert)
+        for summary in (built, alone):
+            assert {k: (v.sent, v.created) for k, v in summary.targets.items()} == {
+                k: (v.sent, v.created) for k, v in merged.targets.items()}
+            assert [(f.file, f.read, f.loaded, f.rejected) for f in summary.files] == [
+                (f.file, f.read, f.loaded, f.rejected) for f in merged.files]
+        assert _dump(bulk) == _dump(upsert) == _dump(single)
         assert _indexes(bulk) == _indexes(upsert)
         assert load(bulk, demo_dir, tmp_path).changes == 0
 
@@ -301,8 +321,38 @@ def test_bulk_build_of_an_empty_graph_equals_the_upserts(
         assert resumed.reconciles
         assert _dump(crashing.inner) == _dump(upsert)
     finally:
-        for store in (bulk, upsert):
+        for store in (bulk, single, upsert):
             store._graph.delete()
+
+
+@pytest.mark.falkordb
+def test_a_failed_send_of_the_second_bulk_loader_fails_the_build(
+        falkordb_server: Any, demo_dir: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The forked loader's GRAPH.BULK error stops the load with its message; the half-built graph
+    is not empty, so the next load upserts and completes it."""
+    from chainscout.graph.stores.falkordb_store import FalkorDBStore
+    from chainscout.loaders import falkordb_bulk
+
+    parent = os.getpid()
+    send = falkordb_bulk.FalkorBulkSink._command
+
+    def failing(self: Any, args: list[Any], stats: Any, count: int) -> None:
+        if os.getpid() != parent:
+            raise LoadError(None, "bulk build of graph 'x' failed: out of memory")
+        send(self, args, stats, count)
+
+    monkeypatch.setattr(falkordb_bulk.FalkorBulkSink, "_command", failing)
+    store = FalkorDBStore(falkordb_server.connect(), "bulk_part_fails")
+    try:
+        with pytest.raises(LoadError, match="out of memory"):
+            load(store, demo_dir, tmp_path, processes=2)
+        monkeypatch.undo()
+        assert not store.read("MATCH (:Person)-[r:OFFICER_OF]->() RETURN r LIMIT 1")
+        again = load(store, demo_dir, tmp_path)
+        assert again.reconciles and again.targets["Person-OFFICER_OF->Enterprise"].created > 0
+    finally:
+        store._graph.delete()
 
 
 def test_loads_pause_background_saves_and_restore_the_rules(
