@@ -212,6 +212,8 @@ class EmbeddedFalkorDB:
         ``extra_config`` lines are appended verbatim to the generated redis.conf.
         """
         self.data_dir = Path(data_dir).expanduser().resolve()
+        #: The process this supervisor belongs to; a forked copy (a second loader) may not act.
+        self._supervising_pid = os.getpid()
         self.threads = threads if threads is not None else _default_threads()
         self.omp_threads = omp_threads if omp_threads is not None else 1
         if self.threads < 1 or self.omp_threads < 1:
@@ -361,7 +363,15 @@ class EmbeddedFalkorDB:
         Owner: restart a dead child. Non-owner: if the owner went away, take the lock over and
         start the server; if the owner is still alive, wait for it to bring the server back.
         Raises FalkorDBUnavailableError / FalkorDBStartError when that does not succeed.
+        A forked copy of the supervising process (a second loader process) raises
+        FalkorDBUnavailableError instead: it would see the owner's server as not its child and
+        start a second one on the same data, and its copy of the lock may be held by a thread
+        that does not exist in it.
         """
+        if os.getpid() != self._supervising_pid:
+            raise FalkorDBUnavailableError(
+                f"the FalkorDB server in {self.data_dir} is supervised by process "
+                f"{self._supervising_pid}; a forked process cannot restart it")
         with self._lock:
             if not self.is_owner and not self._attached:
                 self.start()  # never started, or stopped: same as start()

@@ -27,6 +27,7 @@ from chainscout.servers.falkordb_server import (
     EmbeddedFalkorDB,
     FalkorDBNotInstalledError,
     FalkorDBStartError,
+    FalkorDBUnavailableError,
 )
 from chainscout.servers.processes import pid_alive
 
@@ -180,6 +181,35 @@ def test_sigkill_server_then_ensure_alive_restarts_with_data(
     # AOF: acknowledged writes reach the file before the reply, so a process crash loses none.
     assert count(db) == 10
     assert server_pids(db.data_dir) == [db.pid]
+
+
+def test_a_forked_process_never_restarts_the_server(
+    make_db: Callable[..., EmbeddedFalkorDB],
+) -> None:
+    """A forked copy of the supervising process (the second loader) sees the owner's server as
+    not its child: restarting would start a second server on the same data. It refuses."""
+    import multiprocessing
+
+    db = make_db(monitor=False)
+    db.start()
+    pid = db.pid
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+
+    def child() -> None:
+        try:
+            db.ensure_alive()
+            send.send("restarted")
+        except FalkorDBUnavailableError as exc:
+            send.send(str(exc))
+
+    process = context.Process(target=child)
+    process.start()
+    message = receive.recv()
+    process.join()
+    assert "a forked process cannot restart it" in message
+    assert db.pid == pid and server_pids(db.data_dir) == [pid]
+    db.ensure_alive()  # the supervising process itself still may
 
 
 def test_monitor_restarts_dead_server(make_db: Callable[..., EmbeddedFalkorDB]) -> None:
