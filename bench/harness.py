@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .common import CACHE_DIR, ROOT, Results, dir_bytes, python_peak_mb, rss_mb
+from .common import CACHE_DIR, ROOT, Results, cpu_s, dir_bytes, python_peak_mb, rss_mb
 
 SECTIONS = ("loads", "queries", "expansion", "api", "baselines")
 #: Stand-alone benchmarks kept as subcommands: one enterprise file in three formats (loader
@@ -332,8 +332,6 @@ def _graph_delete(server: Any, graph: str) -> None:
     """Delete a graph and wait until the server has freed it: ``GRAPH.DELETE`` answers at once
     and the server frees the graph on a thread of its own (≈ 11–17 CPU-s for the 1M graph),
     which would otherwise be counted in the next step's time and server CPU."""
-    from .load_bench import process_cpu
-
     client = server.redis_client()
     try:
         client.execute_command("GRAPH.DELETE", graph)
@@ -341,9 +339,9 @@ def _graph_delete(server: Any, graph: str) -> None:
         client.close()
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
-        used = process_cpu(server.pid)
+        used = cpu_s([server.pid])
         time.sleep(1.0)
-        if process_cpu(server.pid) - used < 0.05:
+        if cpu_s([server.pid]) - used < 0.05:
             return
 
 

@@ -21,7 +21,6 @@ server process (``store``). The goal for ``load`` is 200k rows/s incl. validatio
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import shutil
 import tempfile
@@ -35,6 +34,7 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 from stdnum.cn import uscc as stdnum_uscc
 
+from chainscout.bench.common import cpu_s  # (absolute: this file also runs as a script)
 from chainscout.graph.model import graph_model
 from chainscout.graph.stores.falkordb_store import FalkorDBStore
 from chainscout.loaders.checkpoint import Checkpoint
@@ -128,15 +128,6 @@ def reaped_children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def process_cpu(pid: int) -> float:
-    """CPU seconds (user + system) another process has used so far; 0 once it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 class Clock:
     """Wall time and the CPU time of this process and of the store's server process.
 
@@ -156,7 +147,7 @@ class Clock:
         return (time.process_time() - self.cpu) + (reaped_children_cpu() - self.children)
 
     def _server_cpu(self) -> float:
-        return 0.0 if self.server_pid is None else process_cpu(self.server_pid)
+        return 0.0 if self.server_pid is None else cpu_s([self.server_pid])
 
     def line(self, name: str, rows: int, extra: str = "") -> None:
         wall = time.perf_counter() - self.wall

@@ -91,24 +91,26 @@ class FalkorBulkSink:
     derives = True
 
     def __init__(self, store: GraphStore, model: GraphModel,
-                 targets: dict[str, TargetStats], *, apply_schema: bool = True) -> None:
+                 targets: dict[str, TargetStats], *, apply_schema: bool = True,
+                 built: dict[str, dict[str, int]] | None = None) -> None:
+        """``built``: the node ids of a build whose nodes are all written, for a forked part that
+        sends relationships only (assigning ids is the first process's alone)."""
         self.store = store
         self.apply_schema = apply_schema
         self.model = model
         self.targets = targets
         self.encoder = RowEncoder(model, literal=False)
         self.graph = _graph_name(store)
-        self._ids: dict[str, dict[str, int]] = {}
-        self._next_id = 0
-        self._begun = False
+        self._part = built is not None
+        self._ids: dict[str, dict[str, int]] = built if built is not None else {}
+        self._next_id = sum(map(len, self._ids.values()))
+        self._begun = self._part
         self._deferred: list[tuple[TargetRows, str, str]] = []
         #: The current chunk's rows, sent when it ends; the first node id it assigns.
         self._chunk: list[tuple[TargetRows, str, str]] = []
         self._chunk_start = 0
         #: Enterprises whose segments were linked after their node was written.
         self._late_segments: set[int] = set()
-        #: False in a forked part: node ids are assigned in one process only.
-        self._nodes_allowed = True
         # The server inserts batch n while this thread checks and encodes batch n+1. (Encoding
         # on a thread of its own as well measured no faster: hashing holds the GIL.)
         self._sender = OrderedWorker("chainscout-bulk-sender", _SEND_DEPTH)
@@ -145,10 +147,7 @@ class FalkorBulkSink:
     def part(self, name: str, targets: dict[str, TargetStats]) -> FalkorBulkSink:
         """This sink in a forked loader: the node ids built so far, nothing pending. Its commands
         go on a connection of the child's own (redis-py's pools reconnect in a forked process)."""
-        part = FalkorBulkSink(self.store, self.model, targets, apply_schema=False)
-        part._ids, part._next_id, part._begun, part._nodes_allowed = (
-            self._ids, self._next_id, True, False)
-        return part
+        return FalkorBulkSink(self.store, self.model, targets, built=self._ids)
 
     def outputs(self) -> None:
         return None  # everything it sent is in the graph already
@@ -176,7 +175,7 @@ class FalkorBulkSink:
     def _nodes(self, rows: TargetRows, snapshot: str, source: str,
                segments: dict[str, set[str]]) -> None:
         assert rows.node is not None and rows.key is not None
-        if not self._nodes_allowed:
+        if self._part:
             raise LoadError(None, f"bulk build: a second loader cannot build {rows.node.label} nodes")
         node = rows.node
         keys = rows.key.to_pylist()
