@@ -48,6 +48,7 @@ from chainscout.graph.stores.base import GraphStore, StoreError
 
 from .derive import CUSTOMER_LINKS, SEGMENT_LINKS, step_query
 from .errors import LoadError
+from .key_index import IntArray, KeyIndex
 from .pipeline import TargetStats
 from .rows import RowEncoder, TargetRows
 from .worker import OrderedWorker
@@ -92,7 +93,7 @@ class FalkorBulkSink:
 
     def __init__(self, store: GraphStore, model: GraphModel,
                  targets: dict[str, TargetStats], *, apply_schema: bool = True,
-                 built: dict[str, dict[str, int]] | None = None) -> None:
+                 built: dict[str, KeyIndex] | None = None) -> None:
         """``built``: the node ids of a build whose nodes are all written, for a forked part that
         sends relationships only (assigning ids is the first process's alone)."""
         self.store = store
@@ -102,7 +103,7 @@ class FalkorBulkSink:
         self.encoder = RowEncoder(model, literal=False)
         self.graph = _graph_name(store)
         self._part = built is not None
-        self._ids: dict[str, dict[str, int]] = built if built is not None else {}
+        self._ids: dict[str, KeyIndex] = built if built is not None else {}
         self._next_id = sum(map(len, self._ids.values()))
         self._begun = self._part
         self._deferred: list[tuple[TargetRows, str, str]] = []
@@ -178,17 +179,16 @@ class FalkorBulkSink:
         if self._part:
             raise LoadError(None, f"bulk build: a second loader cannot build {rows.node.label} nodes")
         node = rows.node
-        keys = rows.key.to_pylist()
+        keys = rows.key
         start = self._next_id
         self._next_id += len(keys)
-        ids = self._ids.setdefault(node.label, {})
-        ids.update(zip(keys, range(start, start + len(keys)), strict=True))
+        self._ids.setdefault(node.label, KeyIndex()).add(keys, np.arange(start, self._next_id))
         hashes, _ = self.encoder.hash_column(rows)
         names = [node.key, *rows.props, "_hash", "_snapshot", "_source"]
         columns = [_encode(rows.key), *(_encode(rows.props[p]) for p in rows.props),
                    _encode(hashes), _constant(snapshot), _constant(source)]
         if node.label == "Enterprise" and segments:
-            found = [sorted(s) if (s := segments.get(k)) else None for k in keys]
+            found = [sorted(s) if (s := segments.get(k)) else None for k in keys.to_pylist()]
             names.append("_segment_ids")
             columns.append(_encode(pa.array(found, pa.list_(pa.string()))))
         self._send(node.label, names, columns, len(keys), nodes=True)
@@ -196,8 +196,8 @@ class FalkorBulkSink:
     def _edges(self, rows: TargetRows, snapshot: str, source: str, *, final: bool) -> None:
         assert rows.rel is not None and rows.src is not None and rows.dst is not None
         rel = rows.rel
-        src = _lookup(self._ids.get(rel.source, {}), rows.src.to_pylist())
-        dst = _lookup(self._ids.get(rel.target, {}), rows.dst.to_pylist())
+        src = self._lookup(rel.source, rows.src)
+        dst = self._lookup(rel.target, rows.dst)
         missing = (src < 0) | (dst < 0)
         if missing.any():
             if final:
@@ -222,6 +222,11 @@ class FalkorBulkSink:
         elif rel.name == SEGMENT_LINKS:
             # an enterprise built before this chunk was written without these segments
             self._late_segments.update(src[src < self._chunk_start].tolist())
+
+    def _lookup(self, label: str, keys: pa.Array) -> IntArray:
+        """Node ids of keys, -1 for keys not built (yet)."""
+        ids = self._ids.get(label)
+        return ids.get(keys) if ids is not None else np.full(len(keys), -1, dtype=np.int64)
 
     def _derive_by_id(self, step: str, ids: list[int]) -> None:
         """Derive ``ids`` on the sender thread, after the links queued before."""
@@ -266,14 +271,6 @@ class FalkorBulkSink:
             raise LoadError(None, f"bulk build of graph {self.graph!r} failed: {exc}") from exc
         stats.sent += count
         stats.created += count
-
-
-def _lookup(ids: dict[str, int], keys: list[str]) -> np.ndarray[Any, np.dtype[np.int64]]:
-    """Node ids of keys, -1 for keys not built (yet)."""
-    try:
-        return np.fromiter(map(ids.__getitem__, keys), dtype=np.int64, count=len(keys))
-    except KeyError:
-        return np.fromiter((ids.get(k, -1) for k in keys), dtype=np.int64, count=len(keys))
 
 
 def _take(rows: TargetRows, mask: pa.Array) -> TargetRows:

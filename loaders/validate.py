@@ -28,6 +28,7 @@ from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, Val
 from chainscout.graph.model import PropType
 
 from .formats import CHINA_LAT, CHINA_LNG, LIST_SEPARATOR, Field, RecordKind, Rule
+from .key_index import KeyIndex
 from .mapping import UNIT_FACTORS, FileOptions
 from .readers import RawChunk
 from .reference_data import IndustryClass, load_chains, load_event_types, load_gbt4754
@@ -704,10 +705,12 @@ _ROW_BITS = 40
 class KeyRegistry:
     """Keys of one label: loaded in this run, rejected, known to be in the store.
 
-    Locations (file and row) are packed into one int to keep national-scale registries small.
+    Locations (file and row) are packed into one int to keep national-scale registries small;
+    the loaded keys are a :class:`KeyIndex`, so a chunk's references are checked a column at a
+    time instead of one dict probe per distinct key.
     """
 
-    loaded: dict[str, int] = field(default_factory=dict)
+    loaded: KeyIndex = field(default_factory=KeyIndex)
     rejected: dict[str, int] = field(default_factory=dict)
     in_store: set[str] = field(default_factory=set)
     #: Keys of a self-referencing kind seen in its first pass (branches' parents).
@@ -715,7 +718,7 @@ class KeyRegistry:
     fixed: frozenset[str] = frozenset()
 
     def known(self, key: str) -> bool:
-        return key in self.loaded or key in self.in_store or key in self.pending or (
+        return self.loaded.value_of(key) >= 0 or key in self.in_store or key in self.pending or (
             key in self.fixed)
 
 
@@ -771,8 +774,11 @@ def _unknown(reg: KeyRegistry, values: pa.Array, candidates: BoolArray) -> dict[
         return rows
     if not candidates.all():
         values = pc.if_else(pa.array(candidates), values, None)
-    order: list[str] = pc.unique(values).drop_null().to_pylist()
-    for known in (reg.loaded, reg.in_store, reg.pending, reg.fixed):
+    distinct = pc.unique(values).drop_null()
+    if len(distinct) and len(reg.loaded):
+        distinct = distinct.filter(pa.array(reg.loaded.get(distinct) < 0))
+    order: list[str] = distinct.to_pylist()
+    for known in (reg.in_store, reg.pending, reg.fixed):
         if order and known:  # filter in C, over this chunk's values only (not the registry)
             order = list(filterfalse(known.__contains__, order))
     if not order:
@@ -840,22 +846,27 @@ class LoadState:
                 chunk.filter(~bad)
         if spec.node is not None and chunk.rejected_keys:
             reg = self.registry(spec.node.label)
-            for key, row in chunk.rejected_keys.items():
-                if key not in reg.loaded:
-                    reg.rejected.setdefault(key, file_base | row)
+            keys = list(chunk.rejected_keys)
+            found = reg.loaded.get(pa.array(keys, pa.string())).tolist()
+            for key, loaded in zip(keys, found, strict=True):
+                if loaded < 0:
+                    reg.rejected.setdefault(key, file_base | chunk.rejected_keys[key])
 
     def _duplicates(self, spec: RecordKind, chunk: ValidChunk, display: str, file_base: int,
                     rows: list[int], bad: BoolArray, problems: list[tuple[int, str, str, str]]
                     ) -> None:
         joined = identity_column(spec, chunk.columns)
-        idents = [str(v) for v in joined.to_pylist()]
-        unique = pc.count_distinct(joined).as_py() == len(idents)  # (nulls: not counted)
+        unique = pc.count_distinct(joined).as_py() == len(joined)  # (nulls: not counted)
         seen: _Identities | None = None
+        earlier: list[int | None] | dict[str, int]
         if spec.node is not None:
-            earlier = self.registry(spec.node.label).loaded
-            if unique and earlier.keys().isdisjoint(idents):
+            found = self.registry(spec.node.label).loaded.get(joined)
+            if unique and not (found >= 0).any():
                 return  # node keys are registered once the row passed every check
+            idents = [str(v) for v in joined.to_pylist()]
+            earlier = [f if f >= 0 else None for f in found.tolist()]
         else:
+            idents = [str(v) for v in joined.to_pylist()]
             seen = self.identities.setdefault(spec.name, _Identities())
             if unique and seen.keys.isdisjoint(idents):
                 seen.add(idents, file_base, chunk.rows)
@@ -864,7 +875,7 @@ class LoadState:
         local: dict[str, int] = {}
         shown = ",".join(spec.identity)
         for i, ident in enumerate(idents):
-            first = earlier.get(ident)
+            first = earlier[i] if isinstance(earlier, list) else earlier.get(ident)
             if first is None:
                 first = local.get(ident)
             if first is None:
@@ -935,7 +946,7 @@ class LoadState:
             for fname, applies in fields:
                 for i, value in enumerate(values[fname]):
                     if (bad[i] or value is None or not applies[i] or value not in dropped
-                            or value in reg.loaded or value in reg.in_store):
+                            or reg.loaded.value_of(value) >= 0 or value in reg.in_store):
                         continue
                     bad[i] = True
                     changed = True
@@ -962,20 +973,26 @@ class LoadState:
         if spec.node is None:
             return
         reg = self.registry(spec.node.label)
-        keys = chunk.columns[spec.node.key_field].to_pylist()
+        column = chunk.columns[spec.node.key_field]
+        locations = file_base | chunk.rows
         if not bad.any():
-            reg.loaded.update(zip(keys, (file_base | chunk.rows).tolist(), strict=True))
+            reg.loaded.add(column, locations)
             if reg.pending:
-                reg.pending.difference_update(keys)
+                reg.pending.difference_update(column.to_pylist())
             return
-        for i, key in enumerate(keys):
-            if bad[i]:
-                if key not in reg.loaded:
-                    reg.rejected.setdefault(key, file_base | rows[i])
-                    reg.pending.discard(key)  # later rows naming it are rejected, not loaded
-            else:
-                reg.loaded[key] = file_base | rows[i]
-                reg.pending.discard(key)
+        good = ~bad
+        reg.loaded.add(column.filter(pa.array(good)), locations[good])
+        if reg.pending:
+            reg.pending.difference_update(column.filter(pa.array(good)).to_pylist())
+        # A key loaded by an earlier row (of this chunk or before) stays loaded: at most one row
+        # per key passes (the first; later ones are duplicates), so the order does not matter.
+        failed = column.filter(pa.array(bad))
+        known = reg.loaded.get(failed).tolist()
+        for i, key, loaded in zip(np.flatnonzero(bad).tolist(), failed.to_pylist(), known,
+                                  strict=True):
+            if loaded < 0:
+                reg.rejected.setdefault(key, file_base | rows[i])
+                reg.pending.discard(key)  # later rows naming it are rejected, not loaded
 
     # -- first passes --------------------------------------------------------------------------
     def add_ownership(self, chunk: ValidChunk, seen: set[str]) -> None:

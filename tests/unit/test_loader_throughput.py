@@ -25,6 +25,7 @@ from chainscout.graph.upsert import content_hash
 from chainscout.loaders.demo import generate
 from chainscout.loaders.errors import LoadError
 from chainscout.loaders.formats import record_kind
+from chainscout.loaders.key_index import KeyIndex
 from chainscout.loaders.mapping import FileOptions
 from chainscout.loaders.pipeline import LoadOptions, input_snapshot, load_directory
 from chainscout.loaders.readers import CsvSource, RawChunk
@@ -60,8 +61,9 @@ keys = st.sampled_from([f"K{i}" for i in range(12)])
 def test_unknown_references_agree_with_known_per_value(
         values: list[str | None], loaded: set[str], in_store: set[str], pending: set[str],
         fixed: set[str], mask: list[bool]) -> None:
-    reg = KeyRegistry(loaded=dict.fromkeys(loaded, 0), in_store=in_store, pending=pending,
-                      fixed=frozenset(fixed))
+    index = KeyIndex()
+    index.add(pa.array(sorted(loaded), pa.string()), np.zeros(len(loaded), dtype=np.int64))
+    reg = KeyRegistry(loaded=index, in_store=in_store, pending=pending, fixed=frozenset(fixed))
     candidates = np.array(mask[:len(values)], dtype=bool)
     expected: dict[str, list[int]] = {}
     for i, value in enumerate(values):
@@ -85,8 +87,8 @@ def _officers(ref: ReferenceData, persons: list[str], first_row: int) -> ValidCh
 
 def test_relationship_duplicates_across_chunks_name_the_first_row(ref: ReferenceData) -> None:
     state = LoadState(ref)
-    state.registry("Person").loaded.update({f"P{i}": 1 for i in range(10)})
-    state.registry("Enterprise").loaded[GOOD] = 1
+    state.registry("Person").loaded.add(pa.array([f"P{i}" for i in range(10)]), np.ones(10))
+    state.registry("Enterprise").loaded.add(pa.array([GOOD]), np.ones(1))
     spec = record_kind("officers")
     first = _officers(ref, ["P0", "P1", "P2"], 1)
     state.check(spec, first, "o.csv")

@@ -226,7 +226,7 @@ def test_references_to_rejected_rows_and_store(ref: ReferenceData) -> None:
     state.check(record_kind("enterprises"), ents, "enterprises.csv")
     officers = run("officers", {
         "person_id": ["P1", "P1"], "uscc": [GOOD, GOOD2], "role": ["director", "director"]}, ref)
-    state.registry("Person").loaded["P1"] = 1
+    _loaded(state, "Person", {"P1": 1})
     state.check(record_kind("officers"), officers, "officers.csv")
     got = reasons(officers)
     assert got[1] == [("uscc", f"Enterprise {GOOD} was rejected (enterprises.csv row 1), so this "
@@ -235,11 +235,16 @@ def test_references_to_rejected_rows_and_store(ref: ReferenceData) -> None:
     assert officers.columns["uscc"].to_pylist() == [GOOD2]
 
 
+def _loaded(state: LoadState, label: str, located: dict[str, int]) -> None:
+    """Keys as if loaded earlier, at these (packed) locations."""
+    state.registry(label).loaded.add(pa.array(list(located)), np.array(list(located.values())))
+
+
 def test_total_ownership_above_100_rejects_all_holdings_of_the_company(ref: ReferenceData
                                                                        ) -> None:
     state = LoadState(ref, ownership_tolerance=0.5)
-    state.registry("Person").loaded.update({"P1": 1, "P2": 2, "P3": 3})
-    state.registry("Enterprise").loaded.update({GOOD: 1, GOOD2: 2})
+    _loaded(state, "Person", {"P1": 1, "P2": 2, "P3": 3})
+    _loaded(state, "Enterprise", {GOOD: 1, GOOD2: 2})
     columns = {
         "holder_type": ["person"] * 5,
         "holder_id": ["P1", "P2", "P1", "P2", "P3"],

@@ -1,0 +1,222 @@
+"""Text keys → integers, added and looked up a column at a time.
+
+A load looks up every relationship end by its key (≈ 14 M look-ups for 1M enterprises) in sets of
+up to millions of keys. One ``dict`` probe per row costs ≈ 0.6–1 µs there — hashing a new ``str``
+made from the Arrow column, then cache misses on the table, its entry and the stored key — and
+holds the GIL throughout. Here a whole column is hashed with numpy (8 bytes of key per step), the
+hashes are found in a sorted array with one ``searchsorted``, and every match is checked against
+the stored key with one vectorised comparison, so the answer is exact: a key is found only if the
+same key was added. Keys whose 64-bit hash another key shares (or keys added twice) live in a small
+dict instead, so a collision never maps one key to another's value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+IntArray = np.ndarray[Any, np.dtype[np.int64]]
+_HashArray = np.ndarray[Any, np.dtype[np.uint64]]
+
+_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+#: Keys hashed per step at most, in padded bytes (bounds the memory one long key can cost).
+_BLOCK_BYTES = 1 << 24
+
+
+def _mix(h: _HashArray) -> _HashArray:
+    """splitmix64's finaliser: every input bit reaches every output bit."""
+    h ^= h >> np.uint64(30)
+    h *= _MIX1
+    h ^= h >> np.uint64(27)
+    h *= _MIX2
+    h ^= h >> np.uint64(31)
+    return h
+
+
+def _text(keys: pa.Array) -> pa.Array:
+    if pa.types.is_string(keys.type) or pa.types.is_large_string(keys.type):
+        return keys
+    raise TypeError(f"keys must be text, not {keys.type}")
+
+
+def hash_keys(keys: pa.Array) -> _HashArray:
+    """A 64-bit hash of each key's UTF-8 bytes and length (nulls hash like empty keys)."""
+    keys = _text(keys)
+    n = len(keys)
+    width = np.int64 if pa.types.is_large_string(keys.type) else np.int32
+    stored = np.frombuffer(keys.buffers()[1], dtype=width)[keys.offset:keys.offset + n + 1]
+    offsets: IntArray = stored.astype(np.int64)
+    data = keys.buffers()[2]
+    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, np.uint8)
+    lengths = np.diff(offsets)
+    h = _mix(lengths.astype(np.uint64) + _MULTIPLIER)
+    longest = int(lengths.max()) if n else 0
+    if not longest:
+        return h
+    words = -(-longest // 8)
+    step = max(1, _BLOCK_BYTES // (words * 8))
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        h[start:stop] = _hash_words(raw, offsets[start:stop + 1], lengths[start:stop], words,
+                                    h[start:stop])
+    return h
+
+
+def _hash_words(raw: np.ndarray[Any, np.dtype[np.uint8]], offsets: IntArray, lengths: IntArray,
+                words: int, h: _HashArray) -> _HashArray:
+    """Fold each key's own 8-byte words (the last one zero-padded) into its hash."""
+    n = len(lengths)
+    padded = np.zeros((n, words * 8), dtype=np.uint8)
+    body = raw[offsets[0]:offsets[-1]]
+    if (lengths == lengths[0]).all():
+        padded[:, :lengths[0]] = body.reshape(n, int(lengths[0]))
+        return _fold(h, padded.view("<u8"))
+    # byte j of the block goes to row i, column j - (offsets[i] - offsets[0])
+    shift = np.arange(n, dtype=np.int64) * (words * 8) - (offsets[:-1] - offsets[0])
+    padded.reshape(-1)[np.repeat(shift, lengths) + np.arange(len(body))] = body
+    counts = -(-lengths // 8)
+    for count in np.unique(counts).tolist():
+        rows = np.flatnonzero(counts == count)
+        h[rows] = _fold(h[rows], padded[rows, :count * 8].view("<u8"))
+    return h
+
+
+def _fold(h: _HashArray, words: np.ndarray[Any, np.dtype[np.uint64]]) -> _HashArray:
+    for word in words.T:
+        h = _mix((h ^ word) * _MULTIPLIER)
+    return h
+
+
+class KeyIndex:
+    """Keys → int64 values (node ids, row locations); ``get`` answers -1 for a key not added."""
+
+    def __init__(self) -> None:
+        self._hashes: _HashArray = np.empty(0, np.uint64)  # sorted
+        self._values: IntArray = np.empty(0, np.int64)  # aligned with _hashes
+        self._ordinals: IntArray = np.empty(0, np.int64)  # where each key is in _keys
+        self._keys: list[pa.Array] = []  # every key added, in order
+        self._column: pa.ChunkedArray | None = None
+        self._added = 0
+        self._pending: list[tuple[_HashArray, IntArray, IntArray]] = []
+        #: Keys whose hash is shared (by another key, or by the same key added again).
+        self._shared: dict[str, int] = {}
+        self._shared_hashes: _HashArray = np.empty(0, np.uint64)  # sorted
+
+    def __len__(self) -> int:
+        self._merge()
+        return len(self._hashes) + len(self._shared)
+
+    def add(self, keys: pa.Array, values: IntArray) -> None:
+        """Add keys with their values (a key added again takes its new value)."""
+        keys = _text(keys)
+        if keys.null_count:
+            raise ValueError("keys must not be null")
+        if len(keys) != len(values):
+            raise ValueError(f"{len(keys)} keys but {len(values)} values")
+        if not len(keys):
+            return
+        ordinals = np.arange(self._added, self._added + len(keys), dtype=np.int64)
+        self._keys.append(keys.cast(pa.large_string()))
+        self._added += len(keys)
+        self._pending.append((hash_keys(keys), np.asarray(values, dtype=np.int64), ordinals))
+
+    def get(self, keys: pa.Array) -> IntArray:
+        """The value of each key, -1 where the key was not added (or is null)."""
+        keys = _text(keys)
+        self._merge()
+        found = np.full(len(keys), -1, dtype=np.int64)
+        if not len(keys) or not self._added:
+            return found
+        wanted = hash_keys(keys)
+        if len(self._hashes):
+            # probes in hash order walk the index in order (cache hits, not misses)
+            order = np.argsort(wanted)
+            probes = wanted[order]
+            pos = np.searchsorted(self._hashes, probes)
+            pos[pos == len(self._hashes)] = 0
+            hit = np.flatnonzero(self._hashes[pos] == probes)
+            if len(hit):
+                at, rows = pos[hit], order[hit]
+                stored = self._stored(self._ordinals[at])
+                asked = keys.take(pa.array(rows)).cast(pa.large_string())
+                same = pc.fill_null(pc.equal(stored, asked), False).to_numpy(zero_copy_only=False)
+                found[rows[same]] = self._values[at[same]]
+        if self._shared:
+            shared = np.flatnonzero(np.isin(wanted, self._shared_hashes))
+            if len(shared):
+                texts = keys.take(pa.array(shared)).to_pylist()
+                found[shared] = [self._shared.get(t, -1) if t is not None else -1 for t in texts]
+        return found
+
+    def value_of(self, key: str) -> int:
+        """One key's value (-1 if not added): for the rare row that needs one, not for columns."""
+        return int(self.get(pa.array([key], pa.string()))[0])
+
+    def _stored(self, ordinals: IntArray) -> pa.Array | pa.ChunkedArray:
+        return self._key_column().take(pa.array(ordinals))
+
+    def _key_column(self) -> pa.ChunkedArray:
+        if self._column is None or self._column.num_chunks != len(self._keys):
+            self._column = pa.chunked_array(self._keys, pa.large_string())
+        return self._column
+
+    def _merge(self) -> None:
+        """Fold the keys added since the last look-up into the sorted arrays.
+
+        The new keys are sorted alone and spliced in (linear in the index, not a sort of it).
+        """
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        hashes = np.concatenate([p[0] for p in pending])
+        order = np.argsort(hashes, kind="stable")  # stable: a key added again stays after
+        hashes = hashes[order]
+        values = np.concatenate([p[1] for p in pending])[order]
+        ordinals = np.concatenate([p[2] for p in pending])[order]
+        # Hashes met twice: within the new keys, between new and old ones, or already shared.
+        moved = np.zeros(len(hashes), dtype=bool)
+        repeated = hashes[1:] == hashes[:-1]
+        moved[1:] |= repeated
+        moved[:-1] |= repeated
+        old = self._hashes
+        at = np.searchsorted(old, hashes)
+        clash = old[np.minimum(at, len(old) - 1)] == hashes if len(old) else moved & False
+        moved |= clash
+        if len(self._shared_hashes):
+            moved |= np.isin(hashes, self._shared_hashes)
+        if moved.any():
+            old_moved = np.isin(old, hashes[clash]) if clash.any() else np.zeros(len(old), bool)
+            self._share(np.concatenate([self._values[old_moved], values[moved]]),
+                        np.concatenate([self._ordinals[old_moved], ordinals[moved]]),
+                        np.concatenate([old[old_moved], hashes[moved]]))
+            if old_moved.any():
+                keep_old = ~old_moved
+                self._hashes, self._values = old[keep_old], self._values[keep_old]
+                self._ordinals = self._ordinals[keep_old]
+                old = self._hashes
+            keep = ~moved
+            hashes, values, ordinals = hashes[keep], values[keep], ordinals[keep]
+            at = np.searchsorted(old, hashes)
+        # splice: new entry i goes before the old entries from at[i] on
+        total = len(old) + len(hashes)
+        slots = at + np.arange(len(hashes))
+        rest = np.ones(total, dtype=bool)
+        rest[slots] = False
+        merged_h = np.empty(total, np.uint64)
+        merged_v = np.empty(total, np.int64)
+        merged_o = np.empty(total, np.int64)
+        merged_h[slots], merged_v[slots], merged_o[slots] = hashes, values, ordinals
+        merged_h[rest], merged_v[rest], merged_o[rest] = old, self._values, self._ordinals
+        self._hashes, self._values, self._ordinals = merged_h, merged_v, merged_o
+
+    def _share(self, values: IntArray, ordinals: IntArray, hashes: _HashArray) -> None:
+        """Move entries to the dict, oldest first, so a key added again keeps its last value."""
+        by_age = np.argsort(ordinals, kind="stable")
+        texts = self._stored(ordinals[by_age]).to_pylist()
+        self._shared.update(zip(texts, values[by_age].tolist(), strict=True))
+        self._shared_hashes = np.union1d(self._shared_hashes, hashes)

@@ -1,0 +1,82 @@
+"""KeyIndex answers exactly what a dict of the same keys would, including on hash collisions."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from chainscout.loaders import key_index
+from chainscout.loaders.key_index import KeyIndex, hash_keys
+
+
+def _as_dict(pairs: list[tuple[str, int]]) -> dict[str, int]:
+    return dict(pairs)
+
+
+def _expected(d: dict[str, int], asked: list[str | None]) -> list[int]:
+    return [d.get(k, -1) if k is not None else -1 for k in asked]
+
+
+def test_lookups_match_a_dict_over_batches_of_mixed_lengths() -> None:
+    rng = random.Random(3)
+    index, d = KeyIndex(), {}
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY统一社会信用"
+    for batch in range(12):
+        keys = list({"".join(rng.choices(alphabet, k=rng.choice([1, 7, 8, 9, 18, 40])))
+                     for _ in range(rng.randrange(1, 400))})
+        values = [batch * 1000 + i for i in range(len(keys))]
+        index.add(pa.array(keys), np.array(values))
+        d.update(zip(keys, values, strict=True))
+        asked: list[str | None] = [*rng.sample(sorted(d), min(50, len(d))), "absent", "", None]
+        assert index.get(pa.array(asked, pa.string())).tolist() == _expected(d, asked)
+    assert len(index) == len(d)
+
+
+def test_uniform_and_sliced_columns_hash_like_the_same_keys_alone() -> None:
+    keys = [f"91310115{i:09d}Y" for i in range(100)]
+    column = pa.array(["x", *keys, "a much longer key than the others"])
+    alone = hash_keys(pa.array(keys))
+    assert (hash_keys(column.slice(1, 100)) == alone).all()
+    assert (hash_keys(column)[1:101] == alone).all()
+    assert (hash_keys(pa.array(keys, pa.large_string())) == alone).all()
+    assert len(set(alone.tolist())) == len(keys)
+
+
+def test_a_key_added_again_takes_its_new_value() -> None:
+    index = KeyIndex()
+    index.add(pa.array(["a", "b"]), np.array([1, 2]))
+    index.add(pa.array(["b", "c", "b"]), np.array([3, 4, 5]))
+    assert index.get(pa.array(["a", "b", "c", "d"])).tolist() == [1, 5, 4, -1]
+    assert len(index) == 3
+
+
+@pytest.mark.parametrize("buckets", [5, 512])
+def test_keys_whose_hashes_collide_keep_their_own_values(monkeypatch: pytest.MonkeyPatch,
+                                                         buckets: int) -> None:
+    """With hashes forced into few buckets (all shared, or some), no key gets another's value."""
+    real = key_index.hash_keys
+    monkeypatch.setattr(key_index, "hash_keys", lambda keys: real(keys) % np.uint64(buckets))
+    rng = random.Random(9)
+    index, d = KeyIndex(), {}
+    for batch in range(6):
+        keys = [f"k{rng.randrange(300)}" for _ in range(40)]
+        values = list(range(batch * 100, batch * 100 + len(keys)))
+        index.add(pa.array(keys), np.array(values))
+        d.update(zip(keys, values, strict=True))
+        asked: list[str | None] = [f"k{i}" for i in range(310)]
+        assert index.get(pa.array(asked)).tolist() == _expected(d, asked)
+    assert len(index) == len(d)
+
+
+def test_rejects_what_it_cannot_index() -> None:
+    index = KeyIndex()
+    with pytest.raises(TypeError, match="text"):
+        index.add(pa.array([1, 2]), np.array([1, 2]))
+    with pytest.raises(ValueError, match="null"):
+        index.add(pa.array(["a", None]), np.array([1, 2]))
+    with pytest.raises(ValueError, match="2 keys but 1 values"):
+        index.add(pa.array(["a", "b"]), np.array([1]))
+    assert index.get(pa.array(["a"])).tolist() == [-1]
