@@ -20,6 +20,7 @@ Because hashes and tags match an incremental load, loading the same inputs after
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -136,8 +137,10 @@ class BulkSink:
         return None
 
     # -- a part written by a second loader process (loaders/second_process.py) ------------------
-    def drain(self) -> None:
-        self._io.close()
+    @contextlib.contextmanager
+    def forking(self) -> Iterator[None]:
+        self._io.close()  # every queued table written (the next write starts a new thread)
+        yield
 
     def part(self, name: str, targets: dict[str, TargetStats]) -> BulkSink:
         return BulkSink(self.out_dir, self.model, targets, part=name)

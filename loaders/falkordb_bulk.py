@@ -15,8 +15,11 @@ go to the server from a sender thread, in order, so the server inserts one while
 checks and encodes the next. Encoding is column-wise: every property column becomes a binary
 column (type byte + value) with pyarrow and numpy, and a batch is one join of those columns. With
 two loader processes (loaders/second_process.py) a forked copy of this sink checks and sends the
-officers once every node is built: it knows every node id, assigns none, and its ``GRAPH.BULK``
-commands (edges only) interleave with this one's at the server, each one whole.
+officers once every node has its id: it knows every node id, assigns none, and its ``GRAPH.BULK``
+commands (edges only) interleave with this one's at the server, each one whole. The fork does not
+wait for the node batches still queued (the server inserts persons and events more slowly than
+the loader encodes them); the copy sends its first command once this sink's sender thread has sent
+them, which it signals through an event shared across the fork.
 
 The build also writes the derived properties (loaders/derive.py), so the load needs no derive pass
 over the whole graph after it (≈ 20 s of server time at 1M enterprises, most of it setting
@@ -35,7 +38,11 @@ assigned in creation order from 0, which is why the graph must start empty.
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
+import os
 import struct
+from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
@@ -54,8 +61,11 @@ from .rows import RowEncoder, TargetRows
 from .worker import OrderedWorker
 
 _NULL, _BOOL, _DOUBLE, _STRING, _LONG, _ARRAY = 0, 1, 2, 3, 4, 5
-#: Encoded batches waiting for the server at most (each a few MB).
-_SEND_DEPTH = 2
+#: Encoded batches waiting for the server at most (each ≤ 16 MB at 1M enterprises: ≤ 256 MB).
+#: Deep enough for the loader to run ahead while the server inserts the persons and events.
+_SEND_DEPTH = 16
+#: How often a second loader waiting for the first one's nodes checks that it still runs.
+_PARENT_POLL_S = 1.0
 #: Enterprises derived by node id per statement.
 _DERIVE_BATCH = 50_000
 
@@ -73,6 +83,14 @@ def _graph_name(store: GraphStore) -> str:
     if not isinstance(name, str):  # pragma: no cover - only FalkorDBStore gets here
         raise LoadError(None, f"the {store.name} store has no bulk insert")
     return name
+
+
+def _await(event: Any, parent: int) -> None:
+    """Wait for the first loader's signal, as long as it runs (it ends this process otherwise)."""
+    while not event.wait(_PARENT_POLL_S):
+        if os.getppid() != parent:
+            raise LoadError(None, "bulk build: the first loader process ended before its nodes "
+                            "were sent")
 
 
 def _command(store: GraphStore, *args: Any) -> Any:
@@ -115,6 +133,11 @@ class FalkorBulkSink:
         # The server inserts batch n while this thread checks and encodes batch n+1. (Encoding
         # on a thread of its own as well measured no faster: hashing holds the GIL.)
         self._sender = OrderedWorker("chainscout-bulk-sender", _SEND_DEPTH)
+        #: Set by the first loader's sender once the batches queued before the fork are sent.
+        self._nodes_sent: Any = None
+        #: In a part: that event, awaited before the first command; the first loader's pid.
+        self._after: Any = None
+        self._parent = 0
 
     # -- Sink ----------------------------------------------------------------------------------
     def put(self, rows: TargetRows, *, snapshot: str, source: str) -> None:
@@ -141,14 +164,23 @@ class FalkorBulkSink:
         self._sender.abort()
 
     # -- PartSink: a forked loader sends some relationship kinds on a connection of its own -----
-    def drain(self) -> None:
+    @contextlib.contextmanager
+    def forking(self) -> Iterator[None]:
+        """Fork between two commands, without waiting for the batches still queued (the nodes):
+        the part sends nothing until they are in the graph, which the sender thread signals."""
         self._flush()
-        self._sender.close()  # nothing in flight at the fork; the next submit starts a thread
+        self._nodes_sent = multiprocessing.get_context("fork").Event()
+        with self._sender.paused():
+            yield
+        self._sender.submit(self._nodes_sent.set)  # in order: after every batch queued so far
 
     def part(self, name: str, targets: dict[str, TargetStats]) -> FalkorBulkSink:
         """This sink in a forked loader: the node ids built so far, nothing pending. Its commands
         go on a connection of the child's own (redis-py's pools reconnect in a forked process)."""
-        return FalkorBulkSink(self.store, self.model, targets, built=self._ids)
+        part = FalkorBulkSink(self.store, self.model, targets, built=self._ids)
+        part._after = self._nodes_sent
+        part._parent = os.getppid()
+        return part
 
     def outputs(self) -> None:
         return None  # everything it sent is in the graph already
@@ -265,6 +297,9 @@ class FalkorBulkSink:
         self._begun = True
 
     def _command(self, args: list[Any], stats: TargetStats, count: int) -> None:
+        if self._after is not None:
+            _await(self._after, self._parent)
+            self._after = None
         try:
             _command(self.store, "GRAPH.BULK", self.graph, *args)
         except StoreError as exc:

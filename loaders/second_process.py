@@ -13,15 +13,17 @@ rejects of those kinds come last in the rejects file).
 Only a sink that can write a part of its own (:class:`PartSink`: the bulk-import files, which the
 child writes into files of its own, and the ``GRAPH.BULK`` build, whose child sends the
 relationships on a connection of its own) is split, and only where ``fork`` exists. Nothing else
-runs while the child is forked: the parent's writer thread is drained first, and the child never
-touches the parent's open files or sockets (it leaves with ``os._exit``, as every
-``multiprocessing`` child does; redis-py's pools open new connections in a forked process).
+runs while the child is forked: the sink's writer thread is held between two writes
+(:meth:`PartSink.forking`), and the child never touches the parent's open files or sockets (it
+leaves with ``os._exit``, as every ``multiprocessing`` child does; redis-py's pools open new
+connections in a forked process).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -36,8 +38,8 @@ KINDS = ("officers",)
 class PartSink(Protocol):
     """A sink whose rows of some kinds another process can write into outputs of its own."""
 
-    def drain(self) -> None:
-        """Wait until every queued write is done (no thread may be mid-write at the fork)."""
+    def forking(self) -> AbstractContextManager[None]:
+        """Around the fork: no thread of the sink is in the middle of a write."""
 
     def part(self, name: str, targets: dict[str, Any]) -> Any:
         """A sink like this one that writes outputs of its own, named after ``name``."""
@@ -50,7 +52,7 @@ class PartSink(Protocol):
 
 
 def can_split(sink: object) -> bool:
-    return all(hasattr(sink, m) for m in ("drain", "part", "outputs", "adopt")) and (
+    return all(hasattr(sink, m) for m in ("forking", "part", "outputs", "adopt")) and (
         "fork" in multiprocessing.get_all_start_methods())
 
 
@@ -81,12 +83,12 @@ class SecondProcess:
 
     def __init__(self, sink: PartSink,
                  load: Callable[[Any, RejectsWriter], list[Any]]) -> None:
-        sink.drain()
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
         self._process = context.Process(target=self._child, args=(send, sink, load),
                                         name="chainscout-second-loader", daemon=True)
-        self._process.start()
+        with sink.forking():
+            self._process.start()
         send.close()
 
     @staticmethod

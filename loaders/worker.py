@@ -42,6 +42,10 @@ class OrderedWorker:
         self._queue: queue.Queue[Callable[[], None] | None] = queue.Queue(depth)
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
+        #: A job is running; no job may start (:meth:`paused`).
+        self._hold = threading.Condition()
+        self._busy = False
+        self._paused = False
 
     def submit(self, job: Callable[[], None]) -> None:
         self._raise()
@@ -60,11 +64,35 @@ class OrderedWorker:
 
     def _loop(self) -> None:
         while (job := self._queue.get()) is not None:
-            if self._error is None:  # after a failure, drain without running
-                try:
-                    job()
-                except BaseException as exc:
-                    self._error = exc
+            with self._hold:
+                while self._paused:
+                    self._hold.wait()
+                self._busy = True
+            try:
+                if self._error is None:  # after a failure, drain without running
+                    try:
+                        job()
+                    except BaseException as exc:
+                        self._error = exc
+            finally:
+                with self._hold:
+                    self._busy = False
+                    self._hold.notify_all()
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """No job runs inside this block: the one in flight ends first, the queued ones wait.
+        (A fork inside it copies no thread in the middle of a job, and no lock held.)"""
+        with self._hold:
+            self._paused = True
+            while self._busy:
+                self._hold.wait()
+        try:
+            yield
+        finally:
+            with self._hold:
+                self._paused = False
+                self._hold.notify_all()
 
     def _raise(self) -> None:
         if self._error is not None:

@@ -6,7 +6,8 @@ import contextlib
 import os
 import shutil
 import socket
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -353,6 +354,59 @@ def test_a_failed_send_of_the_second_bulk_loader_fails_the_build(
         assert again.reconciles and again.targets["Person-OFFICER_OF->Enterprise"].created > 0
     finally:
         store._graph.delete()
+
+
+@pytest.mark.falkordb
+def test_the_second_bulk_loader_waits_for_the_nodes_still_queued_at_the_fork(
+        falkordb_server: Any, demo_dir: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fork does not wait for the first loader's queue; the child's edges must still reach the
+    server after every node they name (sent earlier on the first loader's connection)."""
+    from chainscout.graph.stores.falkordb_store import FalkorDBStore
+    from chainscout.loaders import falkordb_bulk
+
+    parent = os.getpid()
+    send = falkordb_bulk.FalkorBulkSink._command
+    forking = falkordb_bulk.FalkorBulkSink.forking
+    queued_at_fork: list[int] = []
+    log = tmp_path / "commands.log"  # both processes append: "who nodes start end"
+
+    def slow(self: Any, args: list[Any], stats: Any, count: int) -> None:
+        nodes = args[-5]  # [BEGIN,] nodes, edges, labels, types, blob
+        first = os.getpid() == parent
+        if first and nodes:
+            time.sleep(0.2)  # a slow server: node batches pile up in the first loader's queue
+        start = time.monotonic()
+        send(self, args, stats, count)
+        with log.open("a") as out:
+            out.write(f"{'first' if first else 'second'} {nodes} {start} {time.monotonic()}\n")
+
+    @contextlib.contextmanager
+    def counted(self: Any) -> Iterator[None]:
+        with forking(self):
+            queued_at_fork.append(self._sender._queue.qsize())
+            yield
+
+    monkeypatch.setattr(falkordb_bulk.FalkorBulkSink, "_command", slow)
+    monkeypatch.setattr(falkordb_bulk.FalkorBulkSink, "forking", counted)
+    bulk = FalkorDBStore(falkordb_server.connect(), "bulk_fork_early")
+    upsert = FalkorDBStore(falkordb_server.connect(), "bulk_fork_early_upsert")
+    try:
+        built = load(bulk, demo_dir, tmp_path, processes=2)
+        assert queued_at_fork and queued_at_fork[0] >= 2  # nodes still unsent when it forked
+        commands = [line.split() for line in log.read_text().splitlines()]
+        last_node = max(float(end) for who, nodes, _, end in commands
+                        if who == "first" and int(nodes))
+        # (the wait is inside the command: its start is logged before it, its end after)
+        first_edge = min(float(end) for who, _, _, end in commands if who == "second")
+        assert first_edge > last_node
+        monkeypatch.undo()
+        merged = load(upsert, demo_dir, tmp_path, bulk_when_empty=False)
+        assert built.reconciles and merged.reconciles
+        assert _dump(bulk) == _dump(upsert)
+    finally:
+        for store in (bulk, upsert):
+            store._graph.delete()
 
 
 def test_loads_pause_background_saves_and_restore_the_rules(

@@ -211,6 +211,22 @@ def test_worker_keeps_order() -> None:
     assert done[-1] == 20
 
 
+def test_a_paused_worker_finishes_the_job_in_flight_and_starts_none() -> None:
+    started, release = threading.Event(), threading.Event()
+    done: list[str] = []
+    worker = OrderedWorker("t", 4)
+    worker.submit(lambda: (started.set(), release.wait(5), done.append("in flight")))
+    worker.submit(partial(done.append, "queued"))
+    assert started.wait(5)
+    threading.Timer(0.2, release.set).start()
+    with worker.paused():  # waits for the job in flight
+        assert done == ["in flight"]
+        time.sleep(0.2)
+        assert done == ["in flight"]  # the queued job waits for the block to end
+    worker.close()
+    assert done == ["in flight", "queued"]
+
+
 def test_worker_raises_the_first_failure_and_skips_the_rest() -> None:
     done: list[int] = []
     failed = threading.Event()
