@@ -15,11 +15,11 @@ go to the server from a sender thread, in order, so the server inserts one while
 checks and encodes the next. Encoding is column-wise: every property column becomes a binary
 column (type byte + value) with pyarrow and numpy, and a batch is one join of those columns. With
 two loader processes (loaders/second_process.py) a forked copy of this sink checks and sends the
-officers once every node has its id: it knows every node id, assigns none, and its ``GRAPH.BULK``
-commands (edges only) interleave with this one's at the server, each one whole. The fork does not
-wait for the node batches still queued (the server inserts persons and events more slowly than
-the loader encodes them); the copy sends its first command once this sink's sender thread has sent
-them, which it signals through an event shared across the fork.
+officers once every enterprise and person has its id: it knows those ids, assigns none, and its
+``GRAPH.BULK`` commands (edges only) interleave with this one's (later nodes, other edges) at the
+server, each one whole. The fork does not wait for the batches still queued (the server inserts
+persons more slowly than the loader encodes them); the copy sends its first command once this
+sink's sender thread has sent them, which it signals through an event shared across the fork.
 
 The build also writes the derived properties (loaders/derive.py), so the load needs no derive pass
 over the whole graph after it (≈ 20 s of server time at 1M enterprises, most of it setting

@@ -530,11 +530,13 @@ def run_load(directory: Path, options: LoadOptions,
 
 
 def _splits_here(kind: str, plan: _Plan, sink: Sink, options: LoadOptions) -> bool:
-    """Fork the second loader where no kind left registers keys (every node kind is done), if it
-    has rows to take and may."""
+    """Fork the second loader where no kind left registers keys it reads (every node kind its
+    kinds refer to is done; parks or events may still come), if it has rows to take and may."""
     rest = KIND_ORDER[KIND_ORDER.index(kind):]
+    read = {label for k in PARALLEL_KINDS for _, label, _ in record_kind(k).references()}
     return (options.processes > 1 and all(k in rest for k in PARALLEL_KINDS)
-            and all(record_kind(k).node is None for k in rest)
+            and not any((node := record_kind(k).node) is not None and node.label in read
+                        for k in rest)
             and any(plan.sources[k] for k in PARALLEL_KINDS) and can_split(sink))
 
 

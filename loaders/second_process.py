@@ -3,9 +3,10 @@
 A load is one Python process, so checking and transforming rows uses one core. Writing the bulk
 import files has no server to wait for: that core is the whole bound; a ``GRAPH.BULK`` build
 leaves the embedded server idle whenever the loader is still checking the next batch. Once the
-node kinds are done, every key registry the relationship kinds read is complete and no longer
-changes, so the largest relationship kind (officers: ≈ 36 % of the rows of a national build) can be
-checked and written by a forked copy of the loader while this one goes on with the others. The
+node kinds that the largest relationship kind (officers: ≈ 36 % of the rows of a national build)
+names are done — enterprises and persons — every key registry it reads is complete and no longer
+changes, so it can be checked and written by a forked copy of the loader while this one goes on
+with the other kinds (parks, events and the other relationships). The
 child sends back its file counts, target counts, rejects and what it wrote; the parent adds them to
 the load's summary, rejects file and outputs, so the result is the same as one process's (only the
 rejects of those kinds come last in the rejects file).
