@@ -111,9 +111,10 @@ class FalkorBulkSink:
 
     def __init__(self, store: GraphStore, model: GraphModel,
                  targets: dict[str, TargetStats], *, apply_schema: bool = True,
-                 built: dict[str, KeyIndex] | None = None) -> None:
-        """``built``: the node ids of a build whose nodes are all written, for a forked part that
-        sends relationships only (assigning ids is the first process's alone)."""
+                 built: dict[str, KeyIndex] | None = None, after: Any = None) -> None:
+        """``built``: the node ids assigned so far, for a forked part that sends relationships
+        only (assigning ids is the first process's alone); ``after``: the event its first command
+        waits for (the first loader has sent the nodes it names)."""
         self.store = store
         self.apply_schema = apply_schema
         self.model = model
@@ -135,9 +136,9 @@ class FalkorBulkSink:
         self._sender = OrderedWorker("chainscout-bulk-sender", _SEND_DEPTH)
         #: Set by the first loader's sender once the batches queued before the fork are sent.
         self._nodes_sent: Any = None
-        #: In a part: that event, awaited before the first command; the first loader's pid.
-        self._after: Any = None
-        self._parent = 0
+        #: In a part: that event, awaited before the first command, and the first loader's pid.
+        self._after = after
+        self._parent = os.getppid() if after is not None else 0
 
     # -- Sink ----------------------------------------------------------------------------------
     def put(self, rows: TargetRows, *, snapshot: str, source: str) -> None:
@@ -177,10 +178,8 @@ class FalkorBulkSink:
     def part(self, name: str, targets: dict[str, TargetStats]) -> FalkorBulkSink:
         """This sink in a forked loader: the node ids built so far, nothing pending. Its commands
         go on a connection of the child's own (redis-py's pools reconnect in a forked process)."""
-        part = FalkorBulkSink(self.store, self.model, targets, built=self._ids)
-        part._after = self._nodes_sent
-        part._parent = os.getppid()
-        return part
+        return FalkorBulkSink(self.store, self.model, targets, built=self._ids,
+                              after=self._nodes_sent)
 
     def outputs(self) -> None:
         return None  # everything it sent is in the graph already
