@@ -185,7 +185,8 @@ class KeyIndex:
         moved[:-1] |= repeated
         old = self._hashes
         at = np.searchsorted(old, hashes)
-        clash = old[np.minimum(at, len(old) - 1)] == hashes if len(old) else moved & False
+        clash = (old[np.minimum(at, len(old) - 1)] == hashes if len(old)
+                 else np.zeros(len(hashes), dtype=bool))
         moved |= clash
         if len(self._shared_hashes):
             moved |= np.isin(hashes, self._shared_hashes)

@@ -858,15 +858,15 @@ class LoadState:
         joined = identity_column(spec, chunk.columns)
         unique = pc.count_distinct(joined).as_py() == len(joined)  # (nulls: not counted)
         seen: _Identities | None = None
-        earlier: list[int | None] | dict[str, int]
+        found = None
         if spec.node is not None:
             found = self.registry(spec.node.label).loaded.get(joined)
             if unique and not (found >= 0).any():
                 return  # node keys are registered once the row passed every check
-            idents = [str(v) for v in joined.to_pylist()]
-            earlier = [f if f >= 0 else None for f in found.tolist()]
+        idents = [str(v) for v in joined.to_pylist()]
+        if found is not None:
+            earlier = {k: f for k, f in zip(idents, found.tolist(), strict=True) if f >= 0}
         else:
-            idents = [str(v) for v in joined.to_pylist()]
             seen = self.identities.setdefault(spec.name, _Identities())
             if unique and seen.keys.isdisjoint(idents):
                 seen.add(idents, file_base, chunk.rows)
@@ -875,7 +875,7 @@ class LoadState:
         local: dict[str, int] = {}
         shown = ",".join(spec.identity)
         for i, ident in enumerate(idents):
-            first = earlier[i] if isinstance(earlier, list) else earlier.get(ident)
+            first = earlier.get(ident)
             if first is None:
                 first = local.get(ident)
             if first is None:
@@ -981,9 +981,10 @@ class LoadState:
                 reg.pending.difference_update(column.to_pylist())
             return
         good = ~bad
-        reg.loaded.add(column.filter(pa.array(good)), locations[good])
+        passed = column.filter(pa.array(good))
+        reg.loaded.add(passed, locations[good])
         if reg.pending:
-            reg.pending.difference_update(column.filter(pa.array(good)).to_pylist())
+            reg.pending.difference_update(passed.to_pylist())
         # A key loaded by an earlier row (of this chunk or before) stays loaded: at most one row
         # per key passes (the first; later ones are duplicates), so the order does not matter.
         failed = column.filter(pa.array(bad))
