@@ -618,14 +618,13 @@ class FirstPasses:
 
     def _run(self, plan: _Plan, state: LoadState, ref: ReferenceData) -> Iterator[bool]:
         for kind in FIRST_PASSES:
-            seen: set[str] = set()  # identities met so far: a duplicate holding counts once
             for src in plan.sources[kind]:
                 validator = ChunkValidator(record_kind(kind), ref, src.options, src.display)
                 kept: CheckedChunks | None = []
                 used = 0
                 for chunk in src.chunks():
                     valid = validator.validate(chunk)
-                    _first_pass_rows(kind, valid, state, seen)
+                    _first_pass_rows(kind, valid, state)
                     if kept is not None:
                         used += sum(c.nbytes for c in valid.columns.values())
                         if used <= self._left:
@@ -636,16 +635,18 @@ class FirstPasses:
                 if kept is not None:
                     self.cache[id(src)] = kept
                     self._left -= used
+            if kind == "shareholdings":
+                state.ownership.close()
             self.done.add(kind)
         yield False
 
 
-def _first_pass_rows(kind: str, valid: ValidChunk, state: LoadState, seen: set[str]) -> None:
+def _first_pass_rows(kind: str, valid: ValidChunk, state: LoadState) -> None:
     if kind == "enterprise_segments":
         state.explicit_segments.update(zip(valid.columns["uscc"].to_pylist(),
                                            valid.columns["segment_id"].to_pylist(), strict=True))
     elif kind == "shareholdings":
-        state.add_ownership(valid, seen)
+        state.add_ownership(valid)
     else:
         state.add_pending("Branch", valid, "branch_id")
 

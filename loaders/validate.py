@@ -30,6 +30,7 @@ from chainscout.graph.model import PropType
 from .formats import CHINA_LAT, CHINA_LNG, LIST_SEPARATOR, Field, RecordKind, Rule
 from .key_index import KeyIndex
 from .mapping import UNIT_FACTORS, FileOptions
+from .ownership_totals import OwnershipTotals
 from .readers import RawChunk
 from .reference_data import IndustryClass, load_chains, load_event_types, load_gbt4754
 from .rejects import Reject
@@ -799,12 +800,11 @@ class LoadState:
                  ownership_tolerance: float = DEFAULT_OWNERSHIP_TOLERANCE) -> None:
         self.ref = ref
         self.store_lookup = store_lookup
-        self.ownership_tolerance = ownership_tolerance
         self.registries: dict[str, KeyRegistry] = {}
         self.identities: dict[str, _Identities] = {}
         self.files: list[str] = []
-        #: held USCC -> (total percentage, holdings), from a first pass over shareholdings.
-        self.ownership: dict[str, tuple[float, int]] = {}
+        #: Companies more than 100 % owned, from a first pass over the shareholdings.
+        self.ownership = OwnershipTotals(100.0 + ownership_tolerance)
         #: (uscc, segment_id) pairs given explicitly; derived IN_SEGMENT skips them.
         self.explicit_segments: set[tuple[str, str]] = set()
 
@@ -836,7 +836,7 @@ class LoadState:
             problems: list[tuple[int, str, str, str]] = []
             self._duplicates(spec, chunk, display, file_base, rows, bad, problems)
             self._references(spec, chunk, display, bad, problems)
-            if spec.ownership_total and self.ownership:
+            if spec.ownership_total:
                 self._ownership(chunk, bad, problems)
             self._register(spec, chunk, file_base, rows, bad)
             if problems:
@@ -957,16 +957,16 @@ class LoadState:
 
     def _ownership(self, chunk: ValidChunk, bad: BoolArray,
                    problems: list[tuple[int, str, str, str]]) -> None:
-        limit = 100.0 + self.ownership_tolerance
-        held = chunk.columns["held_uscc"].to_pylist()
-        for i, company in enumerate(held):
-            total = self.ownership.get(company)
-            if total is None or total[0] <= limit or bad[i]:
+        held = chunk.columns["held_uscc"]
+        for i in self.ownership.over(held).tolist():
+            if bad[i]:
                 continue
             bad[i] = True
+            company = held[i].as_py()
+            total, count = self.ownership.above[company]
             problems.append((i, "percentage", company,
-                             f"holdings of {company} add up to {total[0]:.2f}% in "
-                             f"{total[1]} rows (more than 100%); all of them are rejected"))
+                             f"holdings of {company} add up to {total:.2f}% in "
+                             f"{count} rows (more than 100%); all of them are rejected"))
 
     def _register(self, spec: RecordKind, chunk: ValidChunk, file_base: int, rows: list[int],
                   bad: BoolArray) -> None:
@@ -996,20 +996,11 @@ class LoadState:
                 reg.pending.discard(key)  # later rows naming it are rejected, not loaded
 
     # -- first passes --------------------------------------------------------------------------
-    def add_ownership(self, chunk: ValidChunk, seen: set[str]) -> None:
-        """Accumulate percentages per held company (first pass over the shareholdings).
-
-        ``seen`` holds the identities met so far, so duplicates do not count twice.
-        """
-        held = chunk.columns["held_uscc"].to_pylist()
-        pct = chunk.columns["percentage"].to_pylist()
-        spec_idents = identity_strings(_SHAREHOLDING_IDENTITY, chunk.columns)
-        for company, value, ident in zip(held, pct, spec_idents, strict=True):
-            if value is None or ident in seen:
-                continue
-            seen.add(ident)
-            total, count = self.ownership.get(company, (0.0, 0))
-            self.ownership[company] = (total + value, count + 1)
+    def add_ownership(self, chunk: ValidChunk) -> None:
+        """Sum percentages per held company (first pass over the shareholdings); a holding met
+        again counts once, as only its first row will load."""
+        self.ownership.add(chunk.columns["held_uscc"], chunk.columns["percentage"],
+                           identity_column(_SHAREHOLDING_IDENTITY, chunk.columns))
 
     def add_pending(self, label: str, chunk: ValidChunk, key_field: str) -> None:
         """Keys of a kind that refers to itself, registered before its rows are checked."""
@@ -1025,13 +1016,8 @@ class _Identity:
 _SHAREHOLDING_IDENTITY = _Identity(("holder_type", "holder_id", "held_uscc"))
 
 
-def identity_strings(spec: RecordKind | _Identity, columns: Mapping[str, pa.Array]) -> list[str]:
-    """One string per row that identifies it among the rows of its kind."""
-    return [str(v) for v in identity_column(spec, columns).to_pylist()]
-
-
 def identity_column(spec: RecordKind | _Identity, columns: Mapping[str, pa.Array]) -> pa.Array:
-    """:func:`identity_strings` as a column."""
+    """One text per row that identifies it among the rows of its kind."""
     if len(spec.identity) == 1:
         return columns[spec.identity[0]]
     parts = [pc.coalesce(columns[f].cast(pa.string()), "") for f in spec.identity]

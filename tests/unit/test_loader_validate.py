@@ -251,7 +251,7 @@ def test_total_ownership_above_100_rejects_all_holdings_of_the_company(ref: Refe
         "held_uscc": [GOOD, GOOD, GOOD2, GOOD2, GOOD2],
         "percentage": ["60", "50", "33.4", "33.3", "33.4"],
     }
-    state.add_ownership(run("shareholdings", columns, ref), set())
+    state.add_ownership(run("shareholdings", columns, ref))
     holdings = run("shareholdings", columns, ref)
     state.check(record_kind("shareholdings"), holdings, "s.csv")
     got = reasons(holdings)
