@@ -39,9 +39,9 @@ class OwnershipTotals:
         given = pc.and_(pc.is_valid(percentage), pc.is_valid(held))
         if not pc.all(given).as_py():
             held, percentage, identity = (c.filter(given) for c in (held, percentage, identity))
-        if len(held):
-            self._added.append((held.cast(pa.string()), percentage.cast(pa.float64()),
-                                identity.cast(pa.string())))
+        if len(held):  # large strings: at national scale the texts pass 2 GB
+            self._added.append((held.cast(pa.large_string()), percentage.cast(pa.float64()),
+                                identity.cast(pa.large_string())))
 
     def close(self) -> None:
         """Sum the holdings added (the first row of each identity) and keep the companies above
