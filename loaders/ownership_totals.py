@@ -17,7 +17,6 @@ import pyarrow.compute as pc
 
 from .key_index import hash_keys
 
-FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 IntArray = np.ndarray[Any, np.dtype[np.int64]]
 
 
@@ -30,7 +29,6 @@ class OwnershipTotals:
         self._added: list[tuple[pa.Array, pa.Array, pa.Array]] | None = []
         #: company above the limit -> (total percentage, holdings summed)
         self.above: dict[str, tuple[float, int]] = {}
-        self._above_keys = pa.array([], pa.string())
 
     def add(self, held: pa.Array, percentage: pa.Array, identity: pa.Array) -> None:
         """Holdings of one chunk; rows without a percentage (or company) do not count."""
@@ -66,14 +64,14 @@ class OwnershipTotals:
         names = held.take(named[above]).to_pylist()
         self.above = dict(zip(names, zip(totals[above].tolist(), counts[above].tolist(),
                                          strict=True), strict=True))
-        self._above_keys = pa.array(names, pa.string())
 
     def over(self, held: pa.Array) -> IntArray:
         """Positions of the rows naming a company above the limit (closes the totals)."""
         self.close()
         if not self.above:
             return np.empty(0, np.int64)
-        named = pc.fill_null(pc.is_in(held, value_set=self._above_keys), False)
+        companies = pa.array(list(self.above), pa.string())
+        named = pc.fill_null(pc.is_in(held, value_set=companies), False)
         return np.flatnonzero(named.to_numpy(zero_copy_only=False))
 
 

@@ -27,7 +27,7 @@ from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, Val
 
 from chainscout.graph.model import PropType
 
-from .formats import CHINA_LAT, CHINA_LNG, LIST_SEPARATOR, Field, RecordKind, Rule
+from .formats import CHINA_LAT, CHINA_LNG, LIST_SEPARATOR, Field, RecordKind, Rule, record_kind
 from .key_index import KeyIndex
 from .mapping import UNIT_FACTORS, FileOptions
 from .ownership_totals import OwnershipTotals
@@ -1000,7 +1000,7 @@ class LoadState:
         """Sum percentages per held company (first pass over the shareholdings); a holding met
         again counts once, as only its first row will load."""
         self.ownership.add(chunk.columns["held_uscc"], chunk.columns["percentage"],
-                           identity_column(_SHAREHOLDING_IDENTITY, chunk.columns))
+                           identity_column(record_kind("shareholdings"), chunk.columns))
 
     def add_pending(self, label: str, chunk: ValidChunk, key_field: str) -> None:
         """Keys of a kind that refers to itself, registered before its rows are checked."""
@@ -1008,15 +1008,7 @@ class LoadState:
             k for k in chunk.columns[key_field].to_pylist() if k is not None)
 
 
-@dataclass(frozen=True)
-class _Identity:
-    identity: tuple[str, ...]
-
-
-_SHAREHOLDING_IDENTITY = _Identity(("holder_type", "holder_id", "held_uscc"))
-
-
-def identity_column(spec: RecordKind | _Identity, columns: Mapping[str, pa.Array]) -> pa.Array:
+def identity_column(spec: RecordKind, columns: Mapping[str, pa.Array]) -> pa.Array:
     """One text per row that identifies it among the rows of its kind."""
     if len(spec.identity) == 1:
         return columns[spec.identity[0]]

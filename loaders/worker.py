@@ -42,7 +42,7 @@ class OrderedWorker:
         self._queue: queue.Queue[Callable[[], None] | None] = queue.Queue(depth)
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
-        #: A job is running; no job may start (:meth:`paused`).
+        #: Guards the two flags below: a job is running; no job may start (:meth:`paused`).
         self._hold = threading.Condition()
         self._busy = False
         self._paused = False
