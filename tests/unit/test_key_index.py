@@ -71,6 +71,34 @@ def test_keys_whose_hashes_collide_keep_their_own_values(monkeypatch: pytest.Mon
     assert len(index) == len(d)
 
 
+@pytest.mark.parametrize("buckets", [None, 64, 100_000])
+def test_many_small_chunks_after_a_large_one_stay_exact(monkeypatch: pytest.MonkeyPatch,
+                                                        buckets: int | None) -> None:
+    """Chunk after chunk with look-ups between (as a file's keys are checked against the ones
+    before them), keys added again and colliding hashes agree with a dict throughout."""
+    if buckets is not None:
+        real = key_index.hash_keys
+        monkeypatch.setattr(key_index, "hash_keys", lambda keys: real(keys) % np.uint64(buckets))
+    rng = random.Random(11)
+    index, d = KeyIndex(), {}
+    first = [f"k{i}" for i in range(3000)]
+    index.add(pa.array(first), np.arange(3000))
+    d.update(zip(first, range(3000), strict=True))
+    for batch in range(1, 40):
+        fresh = [f"n{batch}-{i}" for i in range(rng.randrange(5, 60))]
+        again = rng.sample(sorted(d), rng.randrange(0, 8))  # from the arrays or the dict
+        keys = fresh + again
+        values = [batch * 10_000 + i for i in range(len(keys))]
+        index.add(pa.array(keys), np.array(values))
+        d.update(zip(keys, values, strict=True))
+        asked: list[str | None] = [*rng.sample(sorted(d), 80), "absent", f"n{batch + 1}-0", None]
+        for _ in range(1 + batch % 3):
+            assert index.get(pa.array(asked)).tolist() == _expected(d, asked)
+    assert len(index) == len(d)
+    everything = sorted(d)
+    assert index.get(pa.array(everything)).tolist() == [d[k] for k in everything]
+
+
 def test_rejects_what_it_cannot_index() -> None:
     index = KeyIndex()
     with pytest.raises(TypeError, match="text"):
