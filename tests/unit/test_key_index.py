@@ -45,6 +45,40 @@ def test_uniform_and_sliced_columns_hash_like_the_same_keys_alone() -> None:
     assert len(set(alone.tolist())) == len(keys)
 
 
+def _reference_hash(key: str | None) -> int:
+    """hash_keys for one key, a byte at a time: the length, then each zero-padded 8-byte word."""
+    data = (key or "").encode()
+    mask = (1 << 64) - 1
+
+    def mix(h: int) -> int:
+        h ^= h >> 30
+        h = h * 0xBF58476D1CE4E5B9 & mask
+        h ^= h >> 27
+        h = h * 0x94D049BB133111EB & mask
+        return h ^ h >> 31
+
+    h = mix(len(data) + 0x9E3779B97F4A7C15 & mask)
+    for i in range(0, len(data), 8):
+        word = int.from_bytes(data[i:i + 8].ljust(8, b"\0"), "little")
+        h = mix((h ^ word) * 0x9E3779B97F4A7C15 & mask)
+    return h
+
+
+@pytest.mark.parametrize("lengths", [[18], [0, 3, 8], list(range(0, 41)), [7, 8, 9, 16, 17, 60]])
+def test_hashes_match_a_byte_at_a_time_reference(lengths: list[int]) -> None:
+    """Keys of one length (ASCII) and of many (a different path each), sliced or not, nulls and
+    text beyond ASCII included."""
+    rng = random.Random(sum(lengths))
+    alphabet = "0123456789ABCDXYZ" + ("统一社会信用代码企业" if len(lengths) > 1 else "")
+    keys: list[str | None] = ["".join(rng.choices(alphabet, k=rng.choice(lengths))) for _ in range(300)]
+    if 0 in lengths:
+        keys[5] = None
+    column = pa.array(["head", *keys], pa.string()).slice(1)
+    expected = [_reference_hash(k) for k in keys]
+    assert hash_keys(column).tolist() == expected
+    assert hash_keys(column.cast(pa.large_string())).tolist() == expected
+
+
 def test_a_key_added_again_takes_its_new_value() -> None:
     index = KeyIndex()
     index.add(pa.array(["a", "b"]), np.array([1, 2]))
