@@ -28,6 +28,8 @@ _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 #: Keys hashed per step at most, in padded bytes (bounds the memory one long key can cost).
 _BLOCK_BYTES = 1 << 24
+#: Steps into a run before a look-up searches instead (a run this long means crafted keys).
+_LONG_RUN = 16
 
 
 def _mix(h: _HashArray) -> _HashArray:
@@ -172,13 +174,19 @@ class KeyIndex:
 
     def _find(self, wanted: _HashArray) -> IntArray:
         """Where each hash is in ``_hashes`` (-1 if absent): step j tries the j-th hash of each
-        probe's run, for the probes whose run is longer than j (runs average under one hash)."""
+        probe's run, for the probes whose run is longer than j (runs average under one hash;
+        keys made to share their hashes' top bits fall back to a binary search)."""
         at = np.full(len(wanted), -1, dtype=np.int64)
         run = (wanted >> self._shift).astype(np.int64)
         first, end = self._starts[run], self._starts[run + 1]
         active = np.flatnonzero(first < end)
         step = 0
         while len(active):
+            if step == _LONG_RUN:
+                pos = np.minimum(np.searchsorted(self._hashes, wanted[active]), len(self._hashes) - 1)
+                hit = self._hashes[pos] == wanted[active]
+                at[active[hit]] = pos[hit]
+                break
             pos = first[active] + step
             hit = self._hashes[pos] == wanted[active]
             at[active[hit]] = pos[hit]
