@@ -26,7 +26,7 @@ _HashArray = np.ndarray[Any, np.dtype[np.uint64]]
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
-#: Keys hashed per step at most, in padded bytes (bounds the memory one long key can cost).
+#: Keys of one length hashed per step at most, in padded bytes (bounds the matrix's memory).
 _BLOCK_BYTES = 1 << 24
 #: Steps into a run before a look-up searches instead (a run this long means crafted keys).
 _LONG_RUN = 16
@@ -91,7 +91,7 @@ def _hash_ragged(body: np.ndarray[Any, np.dtype[np.uint8]], starts: IntArray, le
     words = np.ndarray((len(body) + 1,), dtype="<u8", buffer=padded, strides=(1,))
     whole = int(lengths.min()) // 8  # words every key has whole: no masks, no indexing
     for step in range(whole):
-        h = _mix((h ^ words[starts + 8 * step]) * _MULTIPLIER)
+        h = _fold_word(h, words[starts + 8 * step])
     step = whole
     active = np.flatnonzero(lengths > 8 * whole)
     while len(active):
@@ -100,7 +100,7 @@ def _hash_ragged(body: np.ndarray[Any, np.dtype[np.uint8]], starts: IntArray, le
         short = left < 8
         if short.any():
             word[short] &= (np.uint64(1) << (left[short] * 8).astype(np.uint64)) - np.uint64(1)
-        h[active] = _mix((h[active] ^ word) * _MULTIPLIER)
+        h[active] = _fold_word(h[active], word)
         active = active[left > 8]
         step += 1
     return h
@@ -108,8 +108,12 @@ def _hash_ragged(body: np.ndarray[Any, np.dtype[np.uint8]], starts: IntArray, le
 
 def _fold(h: _HashArray, words: np.ndarray[Any, np.dtype[np.uint64]]) -> _HashArray:
     for word in words.T:
-        h = _mix((h ^ word) * _MULTIPLIER)
+        h = _fold_word(h, word)
     return h
+
+
+def _fold_word(h: _HashArray, word: _HashArray) -> _HashArray:
+    return _mix((h ^ word) * _MULTIPLIER)
 
 
 class KeyIndex:
@@ -182,14 +186,15 @@ class KeyIndex:
         active = np.flatnonzero(first < end)
         step = 0
         while len(active):
-            if step == _LONG_RUN:
+            search = step == _LONG_RUN
+            if search:
                 pos = np.minimum(np.searchsorted(self._hashes, wanted[active]), len(self._hashes) - 1)
-                hit = self._hashes[pos] == wanted[active]
-                at[active[hit]] = pos[hit]
-                break
-            pos = first[active] + step
+            else:
+                pos = first[active] + step
             hit = self._hashes[pos] == wanted[active]
             at[active[hit]] = pos[hit]
+            if search:
+                break
             active = active[~hit & (pos + 1 < end[active])]
             step += 1
         return at
