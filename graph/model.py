@@ -328,6 +328,22 @@ EVENT_TYPE = NodeType(
     ),
 )
 
+LOAD_SOURCE = NodeType(
+    "LoadSource",
+    key="name",
+    description="An input source of one record kind as last loaded: the names behind the `_source` "
+    "and `_snapshot` tags on every item it loaded (MATCH (s:LoadSource {tag: n._source})).",
+    properties=(
+        _p("name", STR, "<source>:<kind> (the load's source name and the record kind), or "
+           "'reference' for the shipped reference data", required=True),
+        _p("tag", INT, "The `_source` of the items it loaded", required=True),
+        _p("snapshot", STR, "Snapshot id of its last load (`--snapshot`, or sha- and a hash of the "
+           "input files)", required=True),
+        _p("snapshot_tag", INT, "The `_snapshot` of the items its last load wrote or saw again",
+           required=True),
+    ),
+)
+
 SHARE_PROPS = (
     _p("percentage", FLT, "Share of registered capital held", unit="%"),
     _p("amount", FLT, "Subscribed capital", unit="CNY 10k (万元)"),
@@ -384,9 +400,12 @@ RELATIONSHIPS: tuple[RelType, ...] = (
 
 #: Properties every loaded node and relationship carries, for idempotent and incremental loads.
 BOOKKEEPING = (
-    _p("_hash", STR, "Content hash of the loaded properties: unchanged rows are not rewritten"),
-    _p("_snapshot", STR, "Snapshot the item was last seen in: stale items can be removed"),
-    _p("_source", STR, "Input source name that loaded the item"),
+    _p("_hash", INT, "64-bit content hash of the loaded properties: unchanged rows are not "
+       "rewritten"),
+    _p("_snapshot", INT, "Tag of the snapshot the item was last seen in: stale items can be "
+       "removed (the snapshot's name is on its LoadSource node)"),
+    _p("_source", INT, "Tag of the input source (<source>:<kind>) that loaded it: the `tag` of "
+       "its LoadSource node"),
 )
 
 
@@ -394,7 +413,7 @@ BOOKKEEPING = (
 def graph_model() -> GraphModel:
     model = GraphModel(
         nodes=(ENTERPRISE, PERSON, INDUSTRY, INDUSTRY_CHAIN, CHAIN_SEGMENT, PARK, ASSOCIATION,
-               BRANCH, EVENT, EVENT_TYPE),
+               BRANCH, EVENT, EVENT_TYPE, LOAD_SOURCE),
         relationships=RELATIONSHIPS,
         bookkeeping=BOOKKEEPING,
     )

@@ -4,6 +4,10 @@ Rows travel as parameters (``UNWIND $rows``); labels and relationship types come
 Each row carries a content hash: a row whose hash matches what the store holds is not rewritten, so a
 rerun of the same input changes nothing and the load can report exactly what changed. The snapshot
 tag is restamped on rows seen again in a newer snapshot, which lets ``stale_*`` remove what vanished.
+
+The three bookkeeping values are 64-bit integers, not text: every node and relationship carries
+them, and as strings they took a quarter of the embedded store's memory (a heap string each).
+A source's and a snapshot's names are kept once, on its ``LoadSource`` node.
 """
 
 from __future__ import annotations
@@ -25,10 +29,27 @@ class UpsertQuery:
     row_fields: tuple[str, ...]
 
 
-def content_hash(props: Mapping[str, Any]) -> str:
-    """Stable hash of a row's properties; key order and float formatting do not matter."""
+def content_hash(props: Mapping[str, Any]) -> int:
+    """Stable hash of a row's properties; key order and float formatting do not matter.
+
+    64 bits: a changed row goes unnoticed only if its new hash equals its old one (2^-64)."""
     blob = json.dumps(props, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.blake2b(blob.encode("utf-8"), digest_size=12).hexdigest()
+    return digest_int(hashlib.blake2b(blob.encode("utf-8"), digest_size=HASH_BYTES).digest())
+
+
+#: Bytes of a content hash and of a tag: one signed 64-bit integer, which both stores hold inline.
+HASH_BYTES = 8
+
+
+def digest_int(digest: bytes) -> int:
+    """An 8-byte digest as the signed integer the stores hold (little-endian, like numpy's view)."""
+    return int.from_bytes(digest, "little", signed=True)
+
+
+def tag(name: str) -> int:
+    """The integer stored on every item for a source (``<source>:<kind>``) or a snapshot id."""
+    return digest_int(hashlib.blake2b(name.encode("utf-8"), digest_size=HASH_BYTES,
+                                      person=b"chainscout-tag").digest())
 
 
 _COUNT_TAIL = (
@@ -43,8 +64,8 @@ def node_upsert(node: NodeType) -> UpsertQuery:
     cypher = (
         "UNWIND $rows AS row\n"
         f"MERGE (n:{node.label} {{{node.key}: row.key}})\n"
-        "WITH n, row, n._hash IS NULL AS created, coalesce(n._hash, '') <> row.hash AS changed,\n"
-        "     coalesce(n._snapshot, '') <> row.snapshot AS restamped\n"
+        "WITH n, row, n._hash IS NULL AS created, coalesce(n._hash <> row.hash, true) AS changed,\n"
+        "     coalesce(n._snapshot <> row.snapshot, true) AS restamped\n"
         "WHERE changed OR restamped\n"
         "SET n += row.props, n._hash = row.hash, n._snapshot = row.snapshot, "
         "n._source = row.source\n" + _COUNT_TAIL
@@ -63,8 +84,8 @@ def relationship_upsert(model: GraphModel, rel: RelType) -> UpsertQuery:
         f"MATCH (a:{rel.source} {{{src_key}: row.src}})\n"
         f"MATCH (b:{rel.target} {{{dst_key}: row.dst}})\n"
         f"MERGE (a)-{rel_pattern}->(b)\n"
-        "WITH r, row, r._hash IS NULL AS created, coalesce(r._hash, '') <> row.hash AS changed,\n"
-        "     coalesce(r._snapshot, '') <> row.snapshot AS restamped\n"
+        "WITH r, row, r._hash IS NULL AS created, coalesce(r._hash <> row.hash, true) AS changed,\n"
+        "     coalesce(r._snapshot <> row.snapshot, true) AS restamped\n"
         "WHERE changed OR restamped\n"
         "SET r += row.props, r._hash = row.hash, r._snapshot = row.snapshot, "
         "r._source = row.source\n" + _COUNT_TAIL
@@ -102,8 +123,8 @@ def node_row(
         "key": record[node.key],
         "props": props,
         "hash": content_hash(props),
-        "snapshot": snapshot,
-        "source": source,
+        "snapshot": tag(snapshot),
+        "source": tag(source),
     }
 
 
@@ -122,8 +143,8 @@ def relationship_row(
         "dst": dst,
         "props": props,
         "hash": content_hash(props),
-        "snapshot": snapshot,
-        "source": source,
+        "snapshot": tag(snapshot),
+        "source": tag(source),
     }
     if rel.merge_keys:
         row["merge"] = {k: record[k] for k in rel.merge_keys}

@@ -30,6 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from chainscout.graph.model import GraphModel, PropType, graph_model
+from chainscout.graph.upsert import tag
 
 from .checkpoint import Checkpoint
 from .formats import LIST_SEPARATOR
@@ -101,8 +102,10 @@ class BulkSink:
             for prop in rel.properties:
                 names.append(prop.name + _TYPE_SUFFIX[prop.type])
                 columns.append(_cell(rows.props[prop.name]))
-        names += ["_hash", "_snapshot", "_source"]
-        columns += [hashes, _repeat(snapshot, n), _repeat(source, n)]
+        bookkeeping = {"_hash": hashes, "_snapshot": _tags(snapshot, n), "_source": _tags(source, n)}
+        for prop in self.model.bookkeeping:
+            names.append(prop.name + _TYPE_SUFFIX[prop.type])
+            columns.append(bookkeeping[prop.name])
         if rows.node is not None:
             names.append(":LABEL")
             columns.append(_repeat(rows.node.label, n))
@@ -183,6 +186,10 @@ class BulkSink:
 
 def _repeat(text: str, n: int) -> pa.Array:
     return pa.repeat(pa.scalar(text, pa.string()), n)
+
+
+def _tags(name: str, n: int) -> pa.Array:
+    return pa.repeat(pa.scalar(tag(name), pa.int64()), n)
 
 
 def _cell(arr: pa.Array) -> pa.Array:

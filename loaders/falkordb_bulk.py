@@ -52,6 +52,7 @@ import pyarrow.compute as pc
 
 from chainscout.graph.model import GraphModel
 from chainscout.graph.stores.base import GraphStore, StoreError
+from chainscout.graph.upsert import tag
 
 from .derive import CUSTOMER_LINKS, SEGMENT_LINKS, step_query
 from .errors import LoadError
@@ -217,7 +218,7 @@ class FalkorBulkSink:
         hashes, _ = self.encoder.hash_column(rows)
         names = [node.key, *rows.props, "_hash", "_snapshot", "_source"]
         columns = [_encode(rows.key), *(_encode(rows.props[p]) for p in rows.props),
-                   _encode(hashes), _constant(snapshot), _constant(source)]
+                   _encode(hashes), _tag(snapshot), _tag(source)]
         if node.label == "Enterprise" and segments:
             found = [sorted(s) if (s := segments.get(k)) else None for k in keys.to_pylist()]
             names.append("_segment_ids")
@@ -246,7 +247,7 @@ class FalkorBulkSink:
         names = [*rows.props, "_hash", "_snapshot", "_source"]
         columns = [_fixed(ends.view(np.uint8).reshape(-1, 16)),
                    *(_encode(rows.props[p]) for p in rows.props),
-                   _encode(hashes), _constant(snapshot), _constant(source)]
+                   _encode(hashes), _tag(snapshot), _tag(source)]
         self._send(rel.type, names, columns, len(src), nodes=False, stats_name=rel.name)
         if rel.name == CUSTOMER_LINKS:
             self._derive_by_id("customer_set_ids", sorted(set(src.tolist())))
@@ -381,8 +382,9 @@ def _encode(arr: pa.Array) -> pa.Array:
     raise TypeError(f"cannot bulk-encode a {type_} column")
 
 
-def _constant(text: str) -> bytes:
-    return b"\x03" + text.encode() + b"\x00"
+def _tag(name: str) -> bytes:
+    """The same integer on every row: a source's or snapshot's tag."""
+    return struct.pack("<Bq", _LONG, tag(name))
 
 
 def _join(columns: list[Any], n: int) -> pa.Array:

@@ -33,9 +33,9 @@ from typing import Any, Protocol, cast
 import pyarrow as pa
 from tqdm import tqdm
 
-from chainscout.graph.model import GraphModel, PropType, graph_model
+from chainscout.graph.model import LOAD_SOURCE, GraphModel, PropType, graph_model
 from chainscout.graph.stores.base import GraphStore, StoreError, StoreUnavailable
-from chainscout.graph.upsert import stale_nodes, stale_relationships
+from chainscout.graph.upsert import stale_nodes, stale_relationships, tag
 
 from .checkpoint import Checkpoint
 from .derive import derive
@@ -58,6 +58,8 @@ from .validate import (
 from .worker import OrderedWorker, while_waiting
 
 REFERENCE_SOURCE = "reference"
+#: The checkpoint key of the LoadSource nodes written at the end of a load.
+LOAD_SOURCES = "load-sources"
 WRITE_RETRIES = 4
 PRUNE_BATCH = 10_000
 _QUEUE_DEPTH = 6
@@ -494,6 +496,8 @@ def run_load(directory: Path, options: LoadOptions,
                 ref_snapshot = reference_snapshot()
                 for rows in reference_targets(model):
                     sink.put(rows, snapshot=ref_snapshot, source=REFERENCE_SOURCE)
+                sink.put(load_source_rows(model, REFERENCE_SOURCE, ref_snapshot),
+                         snapshot=ref_snapshot, source=REFERENCE_SOURCE)
                 sink.mark(REFERENCE_SOURCE, 1)
             matcher = SegmentMatcher(load_chains())
 
@@ -516,6 +520,12 @@ def run_load(directory: Path, options: LoadOptions,
                     summary.files.extend(load_kinds((kind,), sink, rejects, opts=options))
                 if second is not None:
                     _adopt(second.join(), summary, rejects, sink)
+                for kind in KIND_ORDER:
+                    if plan.sources[kind]:
+                        name = f"{source}:{kind}"
+                        sink.put(load_source_rows(model, name, snapshot), snapshot=snapshot,
+                                 source=name)
+                sink.mark(LOAD_SOURCES, 1)
                 sink.close()
         except BaseException:
             if second is not None:
@@ -729,6 +739,15 @@ def reference_targets(model: GraphModel) -> list[TargetRows]:
     ]
 
 
+def load_source_rows(model: GraphModel, name: str, snapshot: str) -> TargetRows:
+    """The ``LoadSource`` node of ``name``: the names behind the integer tags its items carry."""
+    node = model.node(LOAD_SOURCE.label)
+    record = {"tag": tag(name), "snapshot": snapshot, "snapshot_tag": tag(snapshot)}
+    return TargetRows(node, None, key=pa.array([name], pa.string()),
+                      props={p.name: _column(p.type, [record[p.name]])
+                             for p in node.properties if p.name != node.key})
+
+
 def _column(type_: PropType, values: list[Any]) -> pa.Array:
     arrow = {PropType.STRING: pa.string(), PropType.DATE: pa.string(),
              PropType.FLOAT: pa.float64(), PropType.INTEGER: pa.int64(),
@@ -751,15 +770,15 @@ def _prune(store: GraphStore, model: GraphModel, kinds: list[str], source: str,
     jobs: list[tuple[str, str, str, str]] = []  # (target name, cypher, source tag, snapshot)
     for kind in kinds:
         spec = record_kind(kind)
-        tag = f"{source}:{kind}"
+        kind_source = f"{source}:{kind}"
         for rel in spec.relationships:
             rtype = rel.spec(model)
-            jobs.append((rtype.name, stale_relationships(rtype), tag, snapshot))
+            jobs.append((rtype.name, stale_relationships(rtype), kind_source, snapshot))
         if spec.derive_segments:
             rtype = model.relationship("IN_SEGMENT", "Enterprise", "ChainSegment")
-            jobs.append((rtype.name, stale_relationships(rtype), tag, snapshot))
+            jobs.append((rtype.name, stale_relationships(rtype), kind_source, snapshot))
         if spec.node is not None:
-            jobs.append((spec.node.label, stale_nodes(model.node(spec.node.label)), tag,
+            jobs.append((spec.node.label, stale_nodes(model.node(spec.node.label)), kind_source,
                          snapshot))
     if reference:
         ref_snapshot = reference_snapshot()
@@ -769,10 +788,11 @@ def _prune(store: GraphStore, model: GraphModel, kinds: list[str], source: str,
                              ref_snapshot))
         for label in ("Industry", "IndustryChain", "ChainSegment", "EventType"):
             jobs.append((label, stale_nodes(model.node(label)), REFERENCE_SOURCE, ref_snapshot))
-    for name, cypher, tag, snap in jobs:
+    for name, cypher, name_tag, snap in jobs:
         while True:
             try:
-                rows = write_with_retries(store, cypher, {"source": tag, "snapshot": snap,
+                rows = write_with_retries(store, cypher, {"source": tag(name_tag),
+                                                          "snapshot": tag(snap),
                                                           "batch": PRUNE_BATCH})
             except StoreError as exc:
                 raise LoadError(None, f"pruning {name} failed: {exc}") from exc

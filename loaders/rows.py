@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from chainscout.graph.model import GraphModel, NodeType, PropType, RelType
-from chainscout.graph.upsert import content_hash, node_upsert, relationship_upsert
+from chainscout.graph.upsert import HASH_BYTES, content_hash, node_upsert, relationship_upsert, tag
 
 from .formats import RecordKind, RelTarget
 from .reference_data import Chain
@@ -279,19 +279,18 @@ class RowEncoder:
             items = self._dicts(rows, hashes.to_pylist(), snapshot, source)
         return EncodedRows(rows.name, self.query(rows), items, self.literal)
 
-    def hashes(self, rows: TargetRows) -> tuple[list[str], list[Any] | None]:
+    def hashes(self, rows: TargetRows) -> tuple[list[int], list[Any] | None]:
         """``content_hash`` of every row's properties; also the props as FalkorDB literal parts."""
         column, falkor = self.hash_column(rows)
         return column.to_pylist(), falkor
 
     def hash_column(self, rows: TargetRows) -> tuple[pa.Array, list[Any] | None]:
-        """:meth:`hashes` as a string column: the hex digits are written with numpy, so the only
-        Python work per row is the blake2b call itself."""
+        """:meth:`hashes` as an int64 column: the digests are read as integers by numpy, so the
+        only Python work per row is the blake2b call itself."""
         n = rows.length
         names = sorted(rows.props)
         if not names:
-            empty = content_hash({})
-            return pa.array([empty] * n, pa.string()), None
+            return pa.array(np.full(n, content_hash({}), dtype=np.int64)), None
         rendered = {name: _parts(rows.props[name]) for name in names}
         parts: list[Any] = []
         for i, name in enumerate(names):
@@ -300,14 +299,14 @@ class RowEncoder:
         parts.append("}")
         blobs = _join(parts).cast(pa.binary()).to_pylist()
         # Copying a prepared hasher is cheaper than parsing blake2b's arguments for every row.
-        fresh = hashlib.blake2b(digest_size=_DIGEST).copy
+        fresh = hashlib.blake2b(digest_size=HASH_BYTES).copy
         digests: list[bytes] = []
         append = digests.append
         for blob in blobs:
             h = fresh()
             h.update(blob)
             append(h.digest())
-        hashes = _hex(b"".join(digests), n)
+        hashes = pa.array(np.frombuffer(b"".join(digests), dtype="<i8"))
         falkor: list[Any] | None = None
         if self.literal:
             falkor = []
@@ -319,16 +318,16 @@ class RowEncoder:
 
     def _literals(self, rows: TargetRows, hash_arr: pa.Array, props: list[Any] | None,
                   snapshot: str, source: str) -> list[str]:
-        tail = f",`snapshot`:{_quote(snapshot)},`source`:{_quote(source)}"
+        tail = f",`snapshot`:{tag(snapshot)},`source`:{tag(source)}"
         props = props if props is not None else ["{}"]
         if rows.node is not None:
             assert rows.key is not None
             parts: list[Any] = ["{`key`:", *_parts(rows.key)[1], ",`props`:", *props,
-                                ',`hash`:"', hash_arr, '"' + tail + "}"]
+                                ",`hash`:", hash_arr.cast(pa.string()), tail + "}"]
         else:
             assert rows.rel is not None and rows.src is not None and rows.dst is not None
             parts = ["{`src`:", *_parts(rows.src)[1], ",`dst`:", *_parts(rows.dst)[1],
-                     ",`props`:", *props, ',`hash`:"', hash_arr, '"' + tail]
+                     ",`props`:", *props, ",`hash`:", hash_arr.cast(pa.string()), tail]
             if rows.rel.merge_keys:
                 for i, k in enumerate(rows.rel.merge_keys):
                     parts += [(",`merge`:{" if i == 0 else ",") + f"`{k}`:",
@@ -337,8 +336,9 @@ class RowEncoder:
             parts.append("}")
         return [str(v) for v in _join(parts, rows.length).to_pylist()]
 
-    def _dicts(self, rows: TargetRows, hashes: list[str], snapshot: str, source: str
+    def _dicts(self, rows: TargetRows, hashes: list[int], snapshot_name: str, source_name: str
                ) -> list[dict[str, Any]]:
+        snapshot, source = tag(snapshot_name), tag(source_name)
         names = list(rows.props)
         if names:
             table = pa.Table.from_arrays([rows.props[n] for n in names], names=names)
@@ -361,27 +361,6 @@ class RowEncoder:
                 row["merge"] = {k: p[k] for k in merge}
             out.append(row)
         return out
-
-
-_DIGEST = 12  # bytes, as content_hash
-_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
-
-
-def _hex(digests: bytes, n: int) -> pa.Array:
-    """``n`` concatenated digests as a column of their lower-case hex strings."""
-    raw = np.frombuffer(digests, dtype=np.uint8)
-    text = np.empty(len(raw) * 2, dtype=np.uint8)
-    text[0::2] = _HEX[raw >> 4]
-    text[1::2] = _HEX[raw & 15]
-    width = 2 * _DIGEST
-    offsets = np.arange(0, n * width + 1, width, dtype=np.int32)
-    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets),
-                                                  pa.py_buffer(text)])
-
-
-def _quote(text: str) -> str:
-    """A string literal exactly as the FalkorDB client quotes it."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 _CONTROL = r"[\x00-\x1f]"

@@ -210,6 +210,8 @@ def test_newer_snapshot_updates_changed_rows_and_prune_removes_vanished_ones(
     _write(data, "park_members.csv", ["uscc,park_id", f"{V[0]},PK1", f"{V[1]},PK1"])
     first = load(store, data, tmp_path, reference=False)
     assert first.targets["Enterprise"].created == 3
+    assert {r["n"] for r in store.read("MATCH (s:LoadSource) RETURN s.name AS n")} == {
+        "crm:enterprises", "crm:parks", "crm:park_members"}
 
     _write(data, "enterprises.csv", [header, f"{V[0]},甲,150", f"{V[2]},丙,300"])
     _write(data, "park_members.csv", ["uscc,park_id", f"{V[0]},PK1"])
@@ -222,6 +224,13 @@ def test_newer_snapshot_updates_changed_rows_and_prune_removes_vanished_ones(
                       "ORDER BY u")
     assert rows == [{"u": V[0], "c": 150.0}, {"u": V[2], "c": 300.0}]
     assert store.read("MATCH ()-[r:LOCATED_IN]->() RETURN count(r) AS n") == [{"n": 1}]
+    # The integer tags on every item name their source and snapshot through its LoadSource node.
+    assert second.snapshot != first.snapshot
+    assert store.read("MATCH (e:Enterprise) MATCH (s:LoadSource) WHERE s.tag = e._source "
+                      "RETURN e.uscc AS u, s.name AS name, s.snapshot AS snapshot, "
+                      "s.snapshot_tag = e._snapshot AS current ORDER BY u") == [
+        {"u": u, "name": "crm:enterprises", "snapshot": second.snapshot, "current": True}
+        for u in (V[0], V[2])]
     third = load(store, data, tmp_path, reference=False, prune=True)
     assert third.changes == 0
 

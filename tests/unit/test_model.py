@@ -19,6 +19,7 @@ from chainscout.graph.upsert import (
     node_upsert,
     relationship_row,
     relationship_upsert,
+    tag,
 )
 
 REQUIRED_LABELS = {
@@ -98,6 +99,20 @@ def test_upserts_are_derived_from_the_model_with_parameters_only() -> None:
 def test_content_hash_ignores_key_order_and_changes_with_values() -> None:
     assert content_hash({"a": 1, "b": "x"}) == content_hash({"b": "x", "a": 1})
     assert content_hash({"a": 1}) != content_hash({"a": 2})
+
+
+def test_bookkeeping_values_are_64_bit_integers_and_rows_carry_the_tags_of_their_names() -> None:
+    """Both stores hold a 64-bit integer inline; text on every item cost a heap string each."""
+    model = graph_model()
+    assert {p.name: p.type for p in model.bookkeeping} == {
+        "_hash": PropType.INTEGER, "_snapshot": PropType.INTEGER, "_source": PropType.INTEGER}
+    values = [content_hash({"a": i}) for i in range(200)] + [tag(f"s{i}") for i in range(200)]
+    assert all(isinstance(v, int) and -2**63 <= v < 2**63 for v in values)
+    assert len(set(values)) == len(values) and any(v < 0 for v in values)
+    assert tag("crm:enterprises") == tag("crm:enterprises") != tag("crm:parks")
+    row = node_row(model.node("Park"), {"park_id": "P1", "name": "张江"}, snapshot="s1",
+                   source="crm:parks")
+    assert (row["snapshot"], row["source"]) == (tag("s1"), tag("crm:parks"))
 
 
 def test_rows_send_missing_properties_as_null_so_snapshots_can_remove_them() -> None:
