@@ -29,16 +29,16 @@ class UpsertQuery:
     row_fields: tuple[str, ...]
 
 
+#: Bytes of a content hash and of a tag: one signed 64-bit integer, which both stores hold inline.
+HASH_BYTES = 8
+
+
 def content_hash(props: Mapping[str, Any]) -> int:
     """Stable hash of a row's properties; key order and float formatting do not matter.
 
     64 bits: a changed row goes unnoticed only if its new hash equals its old one (2^-64)."""
     blob = json.dumps(props, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return digest_int(hashlib.blake2b(blob.encode("utf-8"), digest_size=HASH_BYTES).digest())
-
-
-#: Bytes of a content hash and of a tag: one signed 64-bit integer, which both stores hold inline.
-HASH_BYTES = 8
 
 
 def digest_int(digest: bytes) -> int:

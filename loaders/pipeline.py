@@ -767,7 +767,7 @@ def reference_snapshot() -> str:
 def _prune(store: GraphStore, model: GraphModel, kinds: list[str], source: str,
            snapshot: str, targets: dict[str, TargetStats], reference: bool) -> None:
     """Delete what ``<source>:<kind>`` loaded before but this snapshot does not have."""
-    jobs: list[tuple[str, str, str, str]] = []  # (target name, cypher, source tag, snapshot)
+    jobs: list[tuple[str, str, str, str]] = []  # (target, cypher, source name, snapshot id)
     for kind in kinds:
         spec = record_kind(kind)
         kind_source = f"{source}:{kind}"
