@@ -102,7 +102,8 @@ class BulkSink:
             for prop in rel.properties:
                 names.append(prop.name + _TYPE_SUFFIX[prop.type])
                 columns.append(_cell(rows.props[prop.name]))
-        bookkeeping = {"_hash": hashes, "_snapshot": _tags(snapshot, n), "_source": _tags(source, n)}
+        bookkeeping = {"_hash": hashes, "_snapshot": _repeat(tag(snapshot), n),
+                       "_source": _repeat(tag(source), n)}
         for prop in self.model.bookkeeping:
             names.append(prop.name + _TYPE_SUFFIX[prop.type])
             columns.append(bookkeeping[prop.name])
@@ -184,12 +185,8 @@ class BulkSink:
             raise failures[0]
 
 
-def _repeat(text: str, n: int) -> pa.Array:
-    return pa.repeat(pa.scalar(text, pa.string()), n)
-
-
-def _tags(name: str, n: int) -> pa.Array:
-    return pa.repeat(pa.scalar(tag(name), pa.int64()), n)
+def _repeat(value: str | int, n: int) -> pa.Array:
+    return pa.repeat(pa.scalar(value), n)  # a string or int64 column
 
 
 def _cell(arr: pa.Array) -> pa.Array:

@@ -504,7 +504,7 @@ def run_load(directory: Path, options: LoadOptions,
             def load_kinds(kinds: tuple[str, ...], into: Sink, writer: RejectsWriter, *,
                            opts: LoadOptions) -> list[FileStats]:
                 return [_load_source(src, kind, state, ref, model, into, writer, checkpoint,
-                                     matcher, opts, snapshot=snapshot, source=f"{source}:{kind}",
+                                     matcher, opts, snapshot=snapshot, source=source_name(source, kind),
                                      checked=cached.pop(id(src), None))
                         for kind in kinds for src in plan.sources[kind]]
 
@@ -522,7 +522,7 @@ def run_load(directory: Path, options: LoadOptions,
                     _adopt(second.join(), summary, rejects, sink)
                 for kind in KIND_ORDER:
                     if plan.sources[kind]:
-                        name = f"{source}:{kind}"
+                        name = source_name(source, kind)
                         sink.put(load_source_rows(model, name, snapshot), snapshot=snapshot,
                                  source=name)
                 sink.mark(LOAD_SOURCES, 1)
@@ -739,6 +739,12 @@ def reference_targets(model: GraphModel) -> list[TargetRows]:
     ]
 
 
+def source_name(source: str, kind: str) -> str:
+    """What a kind's items are tagged with (``_source`` is its :func:`tag`), and its LoadSource's
+    name: loading, pruning and the LoadSource node must agree on it."""
+    return f"{source}:{kind}"
+
+
 def load_source_rows(model: GraphModel, name: str, snapshot: str) -> TargetRows:
     """The ``LoadSource`` node of ``name``: the names behind the integer tags its items carry."""
     node = model.node(LOAD_SOURCE.label)
@@ -767,33 +773,29 @@ def reference_snapshot() -> str:
 def _prune(store: GraphStore, model: GraphModel, kinds: list[str], source: str,
            snapshot: str, targets: dict[str, TargetStats], reference: bool) -> None:
     """Delete what ``<source>:<kind>`` loaded before but this snapshot does not have."""
-    jobs: list[tuple[str, str, str, str]] = []  # (target, cypher, source name, snapshot id)
+    jobs: list[tuple[str, str, dict[str, int]]] = []  # (target, cypher, tag parameters)
     for kind in kinds:
         spec = record_kind(kind)
-        kind_source = f"{source}:{kind}"
+        tags = {"source": tag(source_name(source, kind)), "snapshot": tag(snapshot)}
         for rel in spec.relationships:
             rtype = rel.spec(model)
-            jobs.append((rtype.name, stale_relationships(rtype), kind_source, snapshot))
+            jobs.append((rtype.name, stale_relationships(rtype), tags))
         if spec.derive_segments:
             rtype = model.relationship("IN_SEGMENT", "Enterprise", "ChainSegment")
-            jobs.append((rtype.name, stale_relationships(rtype), kind_source, snapshot))
+            jobs.append((rtype.name, stale_relationships(rtype), tags))
         if spec.node is not None:
-            jobs.append((spec.node.label, stale_nodes(model.node(spec.node.label)), kind_source,
-                         snapshot))
+            jobs.append((spec.node.label, stale_nodes(model.node(spec.node.label)), tags))
     if reference:
-        ref_snapshot = reference_snapshot()
+        tags = {"source": tag(REFERENCE_SOURCE), "snapshot": tag(reference_snapshot())}
         for ref_rel in model.relationships:
             if ref_rel.type in ("SUBCLASS_OF", "PART_OF", "UPSTREAM_OF", "MAPS_TO"):
-                jobs.append((ref_rel.name, stale_relationships(ref_rel), REFERENCE_SOURCE,
-                             ref_snapshot))
+                jobs.append((ref_rel.name, stale_relationships(ref_rel), tags))
         for label in ("Industry", "IndustryChain", "ChainSegment", "EventType"):
-            jobs.append((label, stale_nodes(model.node(label)), REFERENCE_SOURCE, ref_snapshot))
-    for name, cypher, name_tag, snap in jobs:
+            jobs.append((label, stale_nodes(model.node(label)), tags))
+    for name, cypher, tags in jobs:
         while True:
             try:
-                rows = write_with_retries(store, cypher, {"source": tag(name_tag),
-                                                          "snapshot": tag(snap),
-                                                          "batch": PRUNE_BATCH})
+                rows = write_with_retries(store, cypher, {**tags, "batch": PRUNE_BATCH})
             except StoreError as exc:
                 raise LoadError(None, f"pruning {name} failed: {exc}") from exc
             deleted = int(rows[0]["deleted"]) if rows else 0
